@@ -1,0 +1,71 @@
+"""Write a complete release from the config tables: shards, manifest, card, then a fresh load.
+
+Shared by every dataset package; a package only supplies its tables, counts and card prose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from tractatus_datasets.card import CardContent, render_card
+from tractatus_datasets.errors import ProblemsFound
+from tractatus_datasets.keys import ExportKey
+from tractatus_datasets.loadcheck import check_loadable
+from tractatus_datasets.manifest import Counts, KeyInfo, Manifest, SourceInfo, write_manifest
+from tractatus_datasets.parquet import write_shards
+from tractatus_datasets.progress import progress
+from tractatus_datasets.spec import DatasetSpec
+
+__all__ = ["CARD_NAME", "write_release"]
+
+CARD_NAME = "README.md"
+
+
+def write_release(
+    root: Path,
+    spec: DatasetSpec,
+    tables: Mapping[str, pa.Table],
+    *,
+    version: str,
+    release_date: dt.date,
+    source: SourceInfo,
+    key: ExportKey,
+    counts: Counts,
+    options: dict[str, Any],
+    content: Callable[[Manifest], CardContent],
+    max_shard_rows: int,
+) -> Manifest:
+    """Write everything into `root` (a staging folder) and prove it loads; exit 1 if it does not."""
+    shards = []
+    for config in progress(spec.configs, desc="Writing shards", unit="config"):
+        table = tables[config.name]
+        if table.schema != config.features.arrow_schema:
+            raise ValueError(f"table for {config.name} does not match its features")  # a bug, not bad data
+        shards += write_shards(table, root, config.name, max_shard_rows)
+    counts = counts.model_copy(
+        update={"rows_by_config": {c.name: tables[c.name].num_rows for c in spec.configs}}
+    )
+    manifest = Manifest(
+        dataset=spec.repo_id,
+        version=version,
+        release_date=release_date,
+        schema_hash=spec.schema_hash,
+        source=source,
+        key=KeyInfo(fingerprint=key.fingerprint, demo=key.demo),
+        counts=counts,
+        options=options,
+        shards=Manifest.shard_entries(shards),
+    )
+    write_manifest(manifest, root)
+    table_bytes = {name: table.nbytes for name, table in tables.items()}
+    card = render_card(spec, manifest, content(manifest), table_bytes)
+    (root / CARD_NAME).write_text(card, encoding="utf-8")
+    problems = check_loadable(root, spec, manifest.counts.rows_by_config)
+    if problems:
+        raise ProblemsFound(problems, "the written release does not load with datasets.load_dataset")
+    return manifest

@@ -1,0 +1,179 @@
+"""Render a release's dataset card (`README.md`): YAML front matter the Hub reads, then prose.
+
+The YAML is written through `datasets`' own helpers (`MetadataConfigs`, `DatasetInfosDict`), the
+same code `push_to_hub` uses, so `load_dataset` reads the `configs` and `dataset_info` back exactly.
+The field tables are generated from the row models, so they cannot drift from the data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from datasets import DatasetInfo, SplitDict, SplitInfo
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs
+from huggingface_hub import DatasetCardData
+
+from tractatus_datasets.features import field_rows
+from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE
+from tractatus_datasets.manifest import Manifest
+from tractatus_datasets.spec import DatasetSpec
+
+__all__ = ["CardContent", "load_lines", "markdown_table", "render_card", "size_category"]
+
+_SIZE_CATEGORIES = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+]
+
+
+@dataclass(frozen=True)
+class CardContent:
+    """What only the dataset package knows: its summary and its own sections, in order."""
+
+    summary: str
+    sections: Sequence[tuple[str, str]]  # (heading, Markdown body)
+    synthetic_note: str | None = None  # shown at the top when the data is not real
+
+
+def size_category(rows: int) -> str:
+    for limit, label in _SIZE_CATEGORIES:
+        if rows < limit:
+            return label
+    return "n>100M"
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A GitHub-style table; pipes inside cells are escaped."""
+
+    def cell(value: object) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def load_lines(spec: DatasetSpec, version: str, target: str | None = None) -> list[str]:
+    """The `load_dataset` calls a researcher types, one per config, pinned to the release tag."""
+    where = json.dumps(target if target is not None else spec.repo_id)
+    pin = "" if target is not None else f', revision="v{version}"'
+    lines = []
+    for config in spec.configs:
+        name = "" if config.default else f', "{config.name}"'
+        lines.append(f"{config.name} = load_dataset({where}{name}{pin})")
+    return lines
+
+
+def _yaml(spec: DatasetSpec, manifest: Manifest, table_bytes: dict[str, int]) -> str:
+    rows = manifest.counts.rows_by_config
+    default = next(c for c in spec.configs if c.default)
+    data = DatasetCardData(
+        pretty_name=spec.pretty_name,
+        license=spec.license,
+        tags=list(spec.tags),
+        size_categories=[size_category(rows.get(default.name, 0))],
+    )
+    MetadataConfigs(
+        {
+            c.name: {
+                "data_files": [{"split": "train", "path": c.data_files_glob()}],
+                **({"default": True} if c.default else {}),
+            }
+            for c in spec.configs
+        }
+    ).to_dataset_card_data(data)
+    infos = {}
+    for config in spec.configs:
+        splits = SplitDict()
+        splits.add(
+            SplitInfo(name="train", num_bytes=table_bytes[config.name], num_examples=rows.get(config.name, 0))
+        )
+        download = sum(s.bytes for s in manifest.shards if s.config == config.name)
+        infos[config.name] = DatasetInfo(
+            features=config.features,
+            splits=splits,
+            download_size=download,
+            dataset_size=table_bytes[config.name],
+        )
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    return str(data.to_yaml())
+
+
+def _release_table(spec: DatasetSpec, manifest: Manifest) -> str:
+    counts = manifest.counts
+    rows = [
+        ("version", f"{manifest.version} (revision tag `v{manifest.version}`)"),
+        ("release date", manifest.release_date.isoformat()),
+        ("source", f"{manifest.source.kind}, digest `{manifest.source.digest}`"),
+        ("records read", counts.read),
+        ("exported", counts.exported),
+        ("quarantined (not published)", counts.quarantined),
+        ("duplicates skipped", counts.duplicates),
+        *((f"rows in `{c.name}`", counts.rows_by_config.get(c.name, 0)) for c in spec.configs),
+        (
+            "pseudonym key fingerprint",
+            f"`{manifest.key.fingerprint}`" + (" (public demo key)" if manifest.key.demo else ""),
+        ),
+        ("schema hash", f"`{manifest.schema_hash}`"),
+    ]
+    return markdown_table(["", ""], rows)
+
+
+def render_card(
+    spec: DatasetSpec, manifest: Manifest, content: CardContent, table_bytes: dict[str, int]
+) -> str:
+    """The whole card: YAML front matter, then summary, loading, configs, fields and package sections."""
+    parts = [
+        f"---\n{_yaml(spec, manifest, table_bytes)}\n---",
+        f"# {spec.pretty_name}",
+        content.summary.strip(),
+    ]
+    if content.synthetic_note:
+        parts.append(f"> **Synthetic data.** {content.synthetic_note.strip()}")
+    code = "\n".join(["from datasets import load_dataset", "", *load_lines(spec, manifest.version)])
+    parts += [
+        "## Load it",
+        f"Pin the revision so that your results stay reproducible:\n\n```python\n{code}\n```",
+        "Labels are stored as integers; `features[column].int2str(value)` gives the name. For speed, "
+        "iterate in Arrow batches, e.g. `ds['train'].with_format('arrow').iter(batch_size=10_000)`, "
+        "rather than row by row.",
+        "## Configs",
+        markdown_table(
+            ["config", "rows", "one row is"],
+            [
+                (
+                    f"`{c.name}`" + (" (default)" if c.default else ""),
+                    manifest.counts.rows_by_config.get(c.name, 0),
+                    c.description,
+                )
+                for c in spec.configs
+            ],
+        ),
+    ]
+    empty = [c.name for c in spec.configs if not manifest.counts.rows_by_config.get(c.name, 0)]
+    if empty:
+        names = ", ".join(f"`{name}`" for name in empty)
+        parts.append(
+            f"> **Empty in this release:** {names}. `datasets` up to 5.2 cannot load an empty split except with "
+            f"`streaming=True` ([huggingface/datasets#8401]({EMPTY_SPLIT_ISSUE}))."
+        )
+    parts.append("## Fields")
+    for config in spec.configs:
+        table = markdown_table(
+            ["column", "type", "meaning"], [(f"`{n}`", t, d) for n, t, d in field_rows(config.model)]
+        )
+        parts.append(f"### `{config.name}`\n\n{table}")
+    for heading, body in content.sections:
+        parts.append(f"## {heading}\n\n{body.strip()}")
+    parts += ["## This release", _release_table(spec, manifest)]
+    parts.append(
+        "## License\n\nThe data is released under [CC BY-SA 4.0](https://creativecommons.org/licenses/by-sa/4.0/)."
+    )
+    return "\n\n".join(parts) + "\n"

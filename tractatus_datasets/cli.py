@@ -1,0 +1,174 @@
+"""`tractatus-datasets`: the command line. Thin: parse into typed options, call one function.
+
+Exit codes: 0 ok; 1 problems in the data (all listed); 2 usage or environment error (one line
+saying what to change). Tracebacks only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tractatus_datasets import __version__
+from tractatus_datasets.anonymise import Granularity
+from tractatus_datasets.card import load_lines
+from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.keys import ENV_VAR, load_key
+from tractatus_datasets.manifest import Manifest
+from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
+from tractatus_datasets.pipeline import BadRecordPolicy
+from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, load_plugins
+from tractatus_datasets.release import quarantine_path
+
+__all__ = ["main"]
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-10-25") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _add_common_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source", required=True, help="mongoexport file, folder of dumps/legacy files, or mongodb:// URI"
+    )
+    parser.add_argument("--out", required=True, type=Path, help="release folder to create (must not exist)")
+    parser.add_argument("--version", required=True, help="release version X.Y.Z (tagged vX.Y.Z on the Hub)")
+    parser.add_argument("--key-file", type=Path, help=f"file holding the pseudonym key (else ${ENV_VAR})")
+    parser.add_argument(
+        "--demo-key", action="store_true", help="use the public demo key (synthetic samples only)"
+    )
+    parser.add_argument(
+        "--time-granularity", type=Granularity, choices=list(Granularity), default=Granularity.MINUTE
+    )
+    parser.add_argument("--max-shard-rows", type=_positive, default=DEFAULT_MAX_SHARD_ROWS, metavar="N")
+    parser.add_argument(
+        "--on-bad-record",
+        type=BadRecordPolicy,
+        choices=list(BadRecordPolicy),
+        default=BadRecordPolicy.QUARANTINE,
+        help="quarantine bad records (default) or stop at the first",
+    )
+    parser.add_argument("--release-date", type=_date, help="default: the date of the latest exported record")
+
+
+def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tractatus-datasets", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="sample source → every release → load check → how to load them")
+    demo.add_argument(
+        "--out", type=Path, default=Path("build"), help="working folder to create (default: build)"
+    )
+
+    sample = commands.add_parser(
+        "sample", help="write a realistic synthetic audit source (mongoexport + legacy)"
+    )
+    sample.add_argument("--out", type=Path, required=True)
+    sample.add_argument("--records", type=_positive, default=3_500)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument(
+        "--no-credentials",
+        dest="credentials",
+        action="store_false",
+        help="generate no credential-shaped text (for a sample committed to git)",
+    )
+
+    export = commands.add_parser("export", help="export a source into a release folder")
+    datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")
+    for name, plugin in plugins.items():
+        sub = datasets.add_parser(name, help=f"{plugin.spec.pretty_name} ({plugin.spec.repo_id})")
+        _add_common_export_arguments(sub)
+        plugin.add_export_arguments(sub)
+    return parser
+
+
+def _summary(manifest: Manifest, out: Path, plugin: DatasetPlugin) -> str:
+    counts = manifest.counts
+    lines = [
+        f"{plugin.spec.pretty_name} {manifest.version} written to {out}",
+        f"  read {counts.read}, exported {counts.exported}, quarantined {counts.quarantined}, "
+        f"duplicates {counts.duplicates}",
+    ]
+    if counts.quarantined:
+        lines.append(f"  quarantined records (with personal data; do not publish): {quarantine_path(out)}")
+    lines += [
+        "  rows: " + ", ".join(f"{name} {rows}" for name, rows in counts.rows_by_config.items()),
+        "  load it:",
+        "    from datasets import load_dataset",
+    ]
+    lines += [f"    {line}" for line in load_lines(plugin.spec, manifest.version, target=str(out))]
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
+    if args.command == "sample":
+        samplers = [plugin for plugin in plugins.values() if hasattr(plugin, "write_sample")]
+        if not samplers:
+            raise UsageError("no installed dataset offers a sample source")
+        written = samplers[0].write_sample(args.out, args.records, args.seed, args.credentials)
+        print(f"sample source written to {args.out}: " + ", ".join(f"{v} {k}" for k, v in written.items()))
+    elif args.command == "export":
+        plugin = plugins[args.dataset]
+        options = ExportOptions(
+            source=args.source,
+            out=args.out,
+            version=args.version,
+            key=load_key(args.key_file, args.demo_key),
+            time_granularity=args.time_granularity,
+            max_shard_rows=args.max_shard_rows,
+            on_bad_record=args.on_bad_record,
+            release_date=args.release_date,
+        )
+        print(_summary(plugin.export(options, args), args.out, plugin))
+    elif args.command == "demo":
+        if args.out.exists():
+            raise UsageError(f"{args.out} already exists; remove it or pass --out NEW_FOLDER")
+        built = [(plugin, *plugin.build_demo(args.out)) for plugin in plugins.values()]
+        for plugin, out, manifest in built:
+            print(_summary(manifest, out, plugin))
+        print("Every config of every release loaded with datasets.load_dataset. Published, they load as:")
+        for plugin, _, manifest in built:
+            print("\n".join(f"    {line}" for line in load_lines(plugin.spec, manifest.version)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    plugins = load_plugins()
+    args = _parser(plugins).parse_args(argv)
+    try:
+        _run(args, plugins)
+    except (UsageError, ProblemsFound) as error:
+        if args.debug:
+            raise
+        message = error.report() if isinstance(error, ProblemsFound) else str(error)
+        print(f"error: {message}", file=sys.stderr)
+        return error.exit_code
+    except OSError as error:
+        if args.debug:
+            raise
+        where = f" {error.filename}" if error.filename else ""
+        print(f"error: cannot access{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; no release was written", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

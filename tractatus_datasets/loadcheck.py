@@ -1,0 +1,61 @@
+"""Open a written release with a fresh `datasets.load_dataset`, as a researcher would.
+
+Every config is loaded (and streamed) from the folder alone, without importing this package,
+into a throw-away cache, and compared with what the spec and the manifest promise.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import datasets
+
+from tractatus_datasets.errors import Problem
+from tractatus_datasets.spec import ConfigSpec, DatasetSpec
+
+__all__ = ["EMPTY_SPLIT_ISSUE", "check_loadable"]
+
+# datasets <= 5.2 cannot load a split with no rows except by streaming; fixed upstream in this PR.
+EMPTY_SPLIT_ISSUE = "https://github.com/huggingface/datasets/pull/8401"
+
+
+def _check_config(root: Path, config: ConfigSpec, expected: int, cache: str) -> list[Problem]:
+    where = f"data/{config.name}"
+    try:
+        if expected:
+            loaded = datasets.load_dataset(str(root), config.name, split="train", cache_dir=cache)
+            features, rows = loaded.features, loaded.num_rows
+        else:  # see EMPTY_SPLIT_ISSUE: check what can be checked, the declared features
+            features = datasets.load_dataset_builder(str(root), config.name, cache_dir=cache).info.features
+            rows = 0
+        streamed = datasets.load_dataset(str(root), config.name, split="train", streaming=True)
+        first = next(iter(streamed), None)
+    except Exception as error:  # any failure to load is a finding, not a crash
+        return [Problem(where, None, None, f"load_dataset failed: {type(error).__name__}: {error}")]
+    problems = []
+    if features != config.features:
+        problems.append(Problem(where, None, None, "loaded features differ from the spec's features"))
+    if rows != expected:
+        problems.append(Problem(where, None, None, f"loaded {rows} rows, manifest says {expected}"))
+    if (first is None) != (expected == 0):
+        problems.append(
+            Problem(where, None, None, f"streaming gave {'no' if first is None else 'a'} first row")
+        )
+    return problems
+
+
+def check_loadable(root: Path, spec: DatasetSpec, expected_rows: dict[str, int]) -> list[Problem]:
+    """Problems found loading each config of the release at `root`; empty when all is well."""
+    problems = []
+    bars_were_on = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        with tempfile.TemporaryDirectory(prefix="tractatus-loadcheck-") as cache:
+            for config in spec.configs:
+                expected = expected_rows.get(config.name, 0)
+                problems += _check_config(root, config, expected, cache)
+    finally:
+        if bars_were_on:
+            datasets.enable_progress_bars()
+    return problems

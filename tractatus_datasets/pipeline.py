@@ -1,0 +1,104 @@
+"""What every pipeline stage shares: counters by reason and the quarantine of bad records.
+
+Nothing disappears silently. A stage that drops a record says why in a `Rejected`; the
+`Quarantine` writes it (with its raw text, which may hold personal data) to a file *beside* the
+release folder, never inside it, or stops the run when the operator asked for `fail`.
+
+>>> tally = Tally()
+>>> tally.add("service_derived_from_action")
+>>> tally.add("service_derived_from_action", 2)
+>>> tally.as_dict()
+{'service_derived_from_action': 3}
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import IO
+
+from tractatus_datasets.errors import Problem, ProblemsFound
+
+__all__ = ["BadRecordPolicy", "Quarantine", "Rejected", "Tally"]
+
+
+class BadRecordPolicy(StrEnum):
+    QUARANTINE = "quarantine"
+    FAIL = "fail"
+
+
+class Tally:
+    """Named counters with a stable, sorted dictionary form for the manifest."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+
+    def add(self, name: str, amount: int = 1) -> None:
+        if amount:
+            self._counts[name] += amount
+
+    def merge(self, other: Tally) -> None:
+        self._counts.update(other._counts)
+
+    def __getitem__(self, name: str) -> int:
+        return self._counts[name]
+
+    def total(self) -> int:
+        return sum(self._counts.values())
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(sorted(self._counts.items()))
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Why one source record cannot be exported. `reason` is a stable code; `detail` is for humans."""
+
+    origin: str
+    line: int
+    reason: str
+    detail: str
+    field: str | None = None
+
+    def problem(self) -> Problem:
+        return Problem(self.origin, self.line, self.field, f"{self.detail} [{self.reason}]")
+
+
+class Quarantine:
+    """Collects rejected records in `path` (JSON lines) or fails at the first one."""
+
+    def __init__(self, path: Path, policy: BadRecordPolicy) -> None:
+        self.path = path
+        self.policy = policy
+        self.by_reason = Tally()
+        self._stream: IO[str] | None = None
+
+    def put(self, rejected: Rejected, raw: str) -> None:
+        self.by_reason.add(rejected.reason)
+        if self.policy is BadRecordPolicy.FAIL:
+            raise ProblemsFound(
+                [rejected.problem()], "stopped at the first bad record (--on-bad-record fail)"
+            )
+        if self._stream is None:
+            self._stream = self.path.open("w", encoding="utf-8")
+        entry = {
+            "source": rejected.origin,
+            "line": rejected.line,
+            "reason": rejected.reason,
+            "field": rejected.field,
+            "detail": rejected.detail,
+            "raw": raw,
+        }
+        self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    @property
+    def count(self) -> int:
+        return self.by_reason.total()
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None

@@ -1,0 +1,59 @@
+"""How a dataset package declares itself: its configs, once, and its Hub identity.
+
+The one `configs` tuple feeds the writer, the card, the export loop and the schema files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from datasets import Features
+from pydantic import BaseModel
+
+from tractatus_datasets.features import features_of
+
+__all__ = ["ConfigSpec", "DatasetSpec"]
+
+
+@dataclass(frozen=True)
+class ConfigSpec:
+    """One config: its name, the pydantic model of one row, and what a row is."""
+
+    name: str
+    model: type[BaseModel]
+    description: str
+    default: bool = False
+
+    @property
+    def features(self) -> Features:
+        return features_of(self.model)
+
+    def data_files_glob(self) -> str:
+        return f"data/{self.name}/train-*"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset: Hub repository, card metadata, and its configs in one tuple."""
+
+    name: str  # the CLI's name for it: `export audit`
+    repo_id: str
+    pretty_name: str
+    schema_dir: str  # folder under `schemas/`
+    configs: tuple[ConfigSpec, ...]
+    tags: tuple[str, ...] = ()
+    license: str = "cc-by-sa-4.0"
+
+    def config(self, name: str) -> ConfigSpec:
+        for config in self.configs:
+            if config.name == name:
+                return config
+        raise KeyError(f"no config {name!r}; the configs are {', '.join(c.name for c in self.configs)}")
+
+    @property
+    def schema_hash(self) -> str:
+        """Changes whenever any column, type or label of any config changes."""
+        canonical = json.dumps({c.name: c.features.to_dict() for c in self.configs}, sort_keys=True)
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
