@@ -1,0 +1,146 @@
+"""The Audit Decision Corpus: its configs (declared once) and its export, from source to release.
+
+>>> [config.name for config in CONFIGS]
+['full', 'aggregated', 'incidents']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from tractatus_audit_corpus.card_text import card_content
+from tractatus_audit_corpus.derive import (
+    DEFAULT_WINDOW,
+    aggregate,
+    derive_session_context,
+    incidents,
+    sort_key,
+)
+from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
+from tractatus_audit_corpus.stages import collect_rows
+from tractatus_datasets.build import write_release
+from tractatus_datasets.errors import Problem, ProblemsFound
+from tractatus_datasets.features import to_arrow_table
+from tractatus_datasets.manifest import Counts, Manifest, SourceInfo
+from tractatus_datasets.pipeline import Quarantine
+from tractatus_datasets.plugins import ExportOptions
+from tractatus_datasets.progress import progress
+from tractatus_datasets.release import check_version, quarantine_path, staged_release
+from tractatus_datasets.sources import RawRecord, Source, discover, read_records, source_digest
+from tractatus_datasets.spec import ConfigSpec, DatasetSpec
+
+__all__ = ["CONFIGS", "SPEC", "AuditOptions", "export_audit"]
+
+CONFIGS = (
+    ConfigSpec("full", FullRow, "one governance decision taken by one framework service", default=True),
+    ConfigSpec(
+        "aggregated",
+        AggregatedRow,
+        "decisions counted per day, service, decision, outcome, context pressure and boundary",
+    ),
+    ConfigSpec(
+        "incidents",
+        IncidentRow,
+        "a decision that was blocked, warned, sent to a human, or taken under HIGH or worse pressure",
+    ),
+)
+
+SPEC = DatasetSpec(
+    name="audit",
+    repo_id="tractatus-framework/audit-decisions",
+    pretty_name="Tractatus Audit Decision Corpus",
+    schema_dir="audit_corpus",
+    configs=CONFIGS,
+    tags=("ai-governance", "ai-safety", "audit-logs", "tabular", "tractatus"),
+)
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """What only the audit export needs beyond the common options."""
+
+    collection: str = "auditLogs"
+    json_array: bool | None = None
+    coordination_window: dt.timedelta = DEFAULT_WINDOW
+    k_threshold: int = 5
+
+
+def _hashed(records: Iterable[RawRecord], digest: Any) -> Iterator[RawRecord]:
+    """Pass records through, hashing their text: the digest of a live collection as read."""
+    for record in records:
+        digest.update(record.raw.encode() + b"\n")
+        yield record
+
+
+def _source_info(source: Source, records_digest: str) -> SourceInfo:
+    if source.uri is not None:
+        return SourceInfo(kind="mongodb", digest="sha256:" + records_digest)
+    by_kind: dict[str, int] = {}
+    for file in source.files:
+        by_kind[file.kind] = by_kind.get(file.kind, 0) + 1
+    return SourceInfo(kind=source.description, digest=source_digest(source), files_by_kind=by_kind)
+
+
+def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
+    """Export `options.source` into a new release at `options.out`; see the module docstring."""
+    check_version(options.version)
+    if options.source is None:
+        raise ProblemsFound([Problem("--source", None, None, "the audit export needs a source")])
+    source = discover(options.source, audit.collection, audit.json_array)
+    quarantine = Quarantine(quarantine_path(options.out), options.on_bad_record)
+    digest = hashlib.sha256()
+    with staged_release(options.out) as staging:
+        try:
+            records = _hashed(progress(read_records(source), desc="Reading records", unit=" records"), digest)
+            collected = collect_rows(records, options.key, options.time_granularity, quarantine)
+        finally:
+            quarantine.close()
+        if not collected.rows:
+            raise ProblemsFound(
+                [Problem(options.source, None, None, f"none of {collected.read} records could be exported")],
+                "nothing to release",
+            )
+        derive_session_context(collected.rows, audit.coordination_window, collected.events)
+        rows = sorted(collected.rows, key=sort_key)
+        aggregated, suppressed = aggregate(rows, audit.k_threshold)
+        tables = {
+            "full": to_arrow_table(rows, FullRow),
+            "aggregated": to_arrow_table(aggregated, AggregatedRow),
+            "incidents": to_arrow_table(incidents(rows), IncidentRow),
+        }
+        counts = Counts(
+            read=collected.read,
+            exported=len(rows),
+            quarantined=quarantine.count,
+            duplicates=collected.duplicates,
+            quarantined_by_reason=quarantine.by_reason.as_dict(),
+            fields_dropped_by_reason=collected.dropped.as_dict(),
+            normalisation=collected.events.as_dict(),
+            suppressed=suppressed,
+        )
+        if counts.read != counts.exported + counts.quarantined + counts.duplicates:
+            raise AssertionError(f"counts do not reconcile: {counts}")  # a bug: refuse to publish
+        manifest = write_release(
+            staging,
+            SPEC,
+            tables,
+            version=options.version,
+            release_date=options.release_date or max(row.timestamp for row in rows).date(),
+            source=_source_info(source, digest.hexdigest()),
+            key=options.key,
+            counts=counts,
+            options={
+                "time_granularity": options.time_granularity.value,
+                "coordination_window_seconds": audit.coordination_window.total_seconds(),
+                "k_threshold": audit.k_threshold,
+                "max_shard_rows": options.max_shard_rows,
+                "on_bad_record": options.on_bad_record.value,
+            },
+            content=card_content,
+            max_shard_rows=options.max_shard_rows,
+        )
+    return manifest

@@ -1,0 +1,115 @@
+"""Typed reads of source fields. A wrong type is a `BadField`, which the normaliser turns into a
+quarantined record naming the field; it is never guessed at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from bson import ObjectId
+
+from tractatus_datasets.anonymise import as_utc
+
+__all__ = ["BadField", "get_bool", "get_id", "get_list", "get_mapping", "get_number", "get_str", "get_time"]
+
+
+class BadField(Exception):
+    """A field is missing, has the wrong type, or an impossible value."""
+
+    def __init__(self, reason: str, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.field, self.detail = reason, field, detail
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def get_str(doc: Mapping[str, Any], key: str, *, required: bool = False, where: str = "") -> str | None:
+    value = doc.get(key)
+    if value is None:
+        if required:
+            raise BadField("missing_field", where + key, f"required field {where + key} is missing")
+        return None
+    if not isinstance(value, str):
+        raise BadField("wrong_type", where + key, f"expected a string, found {_type_name(value)}")
+    if required and not value.strip():
+        raise BadField("missing_field", where + key, f"required field {where + key} is empty")
+    return value
+
+
+def get_bool(doc: Mapping[str, Any], key: str, *, required: bool = False) -> bool | None:
+    value = doc.get(key)
+    if value is None:
+        if required:
+            raise BadField("missing_field", key, f"required field {key} is missing")
+        return None
+    if not isinstance(value, bool):
+        raise BadField("wrong_type", key, f"expected true or false, found {_type_name(value)}")
+    return value
+
+
+def get_number(doc: Mapping[str, Any], key: str) -> float | None:
+    """A finite number, or None when absent; booleans are not numbers here."""
+    value = doc.get(key)
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value != value
+        or abs(value) == float("inf")
+    ):
+        return None
+    return float(value)
+
+
+def get_mapping(doc: Mapping[str, Any], key: str, *, where: str = "") -> dict[str, Any]:
+    value = doc.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadField("wrong_type", where + key, f"expected an object, found {_type_name(value)}")
+    return value
+
+
+def get_list(doc: Mapping[str, Any], key: str) -> list[Any]:
+    value = doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadField("wrong_type", key, f"expected an array, found {_type_name(value)}")
+    return value
+
+
+def get_id(doc: Mapping[str, Any], key: str) -> str | None:
+    """An ObjectId, string or integer id as text; None when absent."""
+    value = doc.get(key)
+    if value is None:
+        return None
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise BadField("wrong_type", key, f"expected an ObjectId or string id, found {_type_name(value)}")
+
+
+def get_time(doc: Mapping[str, Any], *keys: str) -> dt.datetime:
+    """The first present time among `keys`: a BSON date, or an ISO-8601 string (`Z` allowed)."""
+    for key in keys:
+        value = doc.get(key)
+        if value is None:
+            continue
+        if isinstance(value, dt.datetime):
+            return as_utc(value)
+        if isinstance(value, str):
+            try:
+                return as_utc(dt.datetime.fromisoformat(value))
+            except ValueError:
+                raise BadField("invalid_value", key, "not an ISO-8601 timestamp") from None
+        raise BadField("wrong_type", key, f"expected a date, found {_type_name(value)}")
+    raise BadField("missing_field", keys[0], f"no {' or '.join(keys)}: the decision cannot be placed in time")

@@ -1,0 +1,133 @@
+"""Row models of the three configs: the single source of their Features, JSON Schemas and card tables.
+
+Every string column either holds a keyed pseudonym or a value from a closed vocabulary, so no
+free text of the source can reach a release through these models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from tractatus_audit_corpus.vocab import (
+    BOUNDARIES,
+    RULE_ID_PATTERN,
+    Action,
+    Decision,
+    Domain,
+    IncidentReason,
+    Outcome,
+    PressureLevel,
+    Service,
+    Severity,
+    SourceFormat,
+)
+from tractatus_datasets.features import Float32, UtcDate, UtcTimestamp
+
+__all__ = ["AggregatedRow", "FullRow", "IncidentRow"]
+
+PSEUDONYM_PATTERN = r"^[0-9a-f]{32}$"
+VERDICT_PATTERN = r"^[A-Z][A-Z_]{1,39}$"
+BOUNDARY_PATTERN = (
+    "^(?:"
+    + "|".join(
+        label.replace(".", r"\.").replace("(", r"\(").replace(")", r"\)") for _, label in BOUNDARIES.values()
+    )
+    + ")$"
+)
+RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
+Pseudonym = Annotated[str, Field(pattern=PSEUDONYM_PATTERN)]
+
+
+class FullRow(BaseModel):
+    """One governance decision taken by one framework service."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    decision_id: Pseudonym = Field(
+        description="Keyed HMAC-SHA256 pseudonym of the source record id; stable across releases"
+    )
+    timestamp: UtcTimestamp = Field(
+        description="When the decision was recorded, in UTC, coarsened (default: to the minute)"
+    )
+    session: Pseudonym | None = Field(
+        description="Keyed pseudonym of the session id; null for shapes that record no session"
+    )
+    service: Service = Field(
+        description="Framework service that decided; derived from `action` when the source kept Mongoose's default"
+    )
+    action: Action = Field(
+        description="Action code of the audited call; `other` for codes outside the vocabulary"
+    )
+    decision: Decision = Field(
+        description="The service's verdict in one vocabulary: allow, warn, ask (a human must decide) or block"
+    )
+    verdict: Annotated[str, Field(pattern=VERDICT_PATTERN)] = Field(
+        description="The service's own verdict, e.g. PROCEED_WITH_CAUTION, REJECTED, BLOCKED"
+    )
+    outcome: Outcome = Field(
+        description="What happened to the action: the decision, corrected by the recorded `allowed` flag"
+    )
+    boundary: Annotated[str, Field(pattern=BOUNDARY_PATTERN)] | None = Field(
+        description="Tractatus boundary involved, as section and name, e.g. `12.2 Innovation`"
+    )
+    domain: Domain = Field(description="Quadrant of the decision; UNKNOWN when the source has none")
+    context_pressure: PressureLevel = Field(
+        description="Context pressure level: the row's own, else that of the session's latest pressure analysis"
+    )
+    pressure_score: Float32 | None = Field(
+        ge=0, le=1, description="Overall pressure score (0–1) that goes with `context_pressure`"
+    )
+    coordination: list[Service] = Field(
+        description="Other services that decided in the same session within the coordination window"
+    )
+    rules_checked: list[RuleId] = Field(
+        description="Rule ids (inst_NNN), boundary keys or check names evaluated; never rule text"
+    )
+    violated_rules: list[RuleId] = Field(
+        description="Rule ids, boundary keys or check names violated; never rule text"
+    )
+    severity: Severity | None = Field(
+        description="Highest severity among the violations; null when there are none"
+    )
+    duration_ms: Float32 | None = Field(
+        ge=0, description="Duration of the check in milliseconds, when recorded"
+    )
+    source_format: SourceFormat = Field(description="Which source shape the row came from")
+
+    # Internal only, never written: the exact source time (orders rows within a session and
+    # drives coordination) and where the record came from (for error messages).
+    _exact_time: dt.datetime = PrivateAttr()
+    _origin: str = PrivateAttr(default="")
+
+
+class IncidentRow(FullRow):
+    """A decision that was blocked, warned, sent to a human, or taken under HIGH or worse pressure."""
+
+    incident_reasons: list[IncidentReason] = Field(
+        description="Why the decision is in this config (one or more)"
+    )
+    incident_id: str | None = Field(
+        description="Id of the matching incident in the Framework Evolution Log, when one matches"
+    )
+
+
+class AggregatedRow(BaseModel):
+    """Decisions counted per day, service, decision, outcome, context pressure and boundary."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: UtcDate = Field(description="UTC day")
+    service: Service = Field(description="Framework service")
+    decision: Decision = Field(description="Normalised decision")
+    outcome: Outcome = Field(description="What happened to the action")
+    context_pressure: PressureLevel = Field(description="Context pressure level")
+    boundary: str | None = Field(description="Tractatus boundary label, when one was involved")
+    count: int | None = Field(
+        ge=1, description="Number of decisions in the cell; null when fewer than the k threshold (suppressed)"
+    )
+    sessions: int | None = Field(
+        ge=0, description="Number of distinct sessions among them; null when suppressed"
+    )
