@@ -1,0 +1,159 @@
+"""Derived columns and configs: coordination, pressure inheritance, aggregation, incidents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from tractatus_audit_corpus.derive import (
+    DEFAULT_WINDOW,
+    aggregate,
+    derive_session_context,
+    incident_reasons,
+    incidents,
+)
+from tractatus_audit_corpus.models import FullRow
+from tractatus_datasets.pipeline import Tally
+
+T0 = dt.datetime(2025, 10, 25, 1, 0, tzinfo=dt.UTC)
+
+
+def make(service: str, seconds: float, session: str | None = "a" * 32, **fields: Any) -> FullRow:
+    exact = T0 + dt.timedelta(seconds=seconds)
+    values = {
+        "decision_id": hashlib.md5(f"{service}{seconds}".encode(), usedforsecurity=False).hexdigest(),
+        "timestamp": exact.replace(second=0, microsecond=0),
+        "session": session,
+        "service": service,
+        "action": "other",
+        "decision": "allow",
+        "verdict": "ALLOWED",
+        "outcome": "allowed",
+        "boundary": None,
+        "domain": "UNKNOWN",
+        "context_pressure": "UNKNOWN",
+        "pressure_score": None,
+        "coordination": [],
+        "rules_checked": [],
+        "violated_rules": [],
+        "severity": None,
+        "duration_ms": None,
+        "source_format": "mongodb_auditlog",
+    } | fields
+    row = FullRow.model_validate(values)
+    row._exact_time = exact
+    return row
+
+
+def names(row: FullRow) -> list[str]:
+    return [service.value for service in row.coordination]
+
+
+def test_coordination_is_other_services_within_the_window_inclusive() -> None:
+    rows = [
+        make("BoundaryEnforcer", 0),
+        make("ContextPressureMonitor", 2.0),
+        make("MetacognitiveVerifier", 4.001),
+        make("BoundaryEnforcer", 1.0),
+    ]
+    derive_session_context(rows, DEFAULT_WINDOW, Tally())
+    assert [names(r) for r in rows] == [
+        ["ContextPressureMonitor"],  # same service at 1.0 s does not count
+        ["BoundaryEnforcer"],  # 2.0 s before and 1.0 s before; 2.001 s after is out
+        [],
+        ["ContextPressureMonitor"],
+    ]
+
+
+def test_coordination_never_crosses_sessions_and_sessionless_rows_have_none() -> None:
+    rows = [
+        make("BoundaryEnforcer", 0, session="a" * 32),
+        make("ContextPressureMonitor", 0.1, session="b" * 32),
+        make("CrossReferenceValidator", 0.1, session=None),
+    ]
+    derive_session_context(rows, DEFAULT_WINDOW, Tally())
+    assert [names(r) for r in rows] == [[], [], []]
+
+
+def test_coordination_lists_services_once_in_label_order() -> None:
+    rows = [
+        make("MetacognitiveVerifier", 0),
+        make("ContextPressureMonitor", 0.2),
+        make("BoundaryEnforcer", 0.3),
+        make("ContextPressureMonitor", 0.4),
+    ]
+    derive_session_context(rows, DEFAULT_WINDOW, Tally())
+    assert names(rows[0]) == ["BoundaryEnforcer", "ContextPressureMonitor"]
+
+
+def test_pressure_comes_from_the_latest_analysis_up_to_the_window_after() -> None:
+    analyses = [
+        make("ContextPressureMonitor", 0, context_pressure="NORMAL", pressure_score=0.2),
+        make("ContextPressureMonitor", 60, context_pressure="HIGH", pressure_score=0.6),
+    ]
+    early = make("BoundaryEnforcer", -5)  # before any analysis: stays UNKNOWN
+    between = make("BoundaryEnforcer", 30)
+    just_before = make("BoundaryEnforcer", 58.5)  # the analysis 1.5 s later belongs to the same trigger
+    own = make("MetacognitiveVerifier", 70, context_pressure="ELEVATED")
+    tally = Tally()
+    derive_session_context([*analyses, early, between, just_before, own], DEFAULT_WINDOW, tally)
+    assert [(r.context_pressure.value, r.pressure_score) for r in (early, between, just_before, own)] == [
+        ("UNKNOWN", None),
+        ("NORMAL", 0.2),
+        ("HIGH", 0.6),
+        ("ELEVATED", None),
+    ]
+    assert tally["pressure_inherited_from_session"] == 2
+
+
+def test_aggregate_counts_cells_and_masks_the_small_ones() -> None:
+    rows = [make("BoundaryEnforcer", i, session=f"{i % 2:032x}") for i in range(6)]
+    rows += [
+        make(
+            "ContextPressureMonitor",
+            100 + i,
+            decision="warn",
+            verdict="INCREASE_VERIFICATION",
+            outcome="allowed_with_warning",
+        )
+        for i in range(2)
+    ]
+    cells, suppressed = aggregate(rows, k=5)
+    assert [(c.service.value, c.decision.value, c.count, c.sessions) for c in cells] == [
+        ("BoundaryEnforcer", "allow", 6, 2),
+        ("ContextPressureMonitor", "warn", None, None),
+    ]
+    assert suppressed == {"aggregated_cells": 1, "aggregated_decisions": 2}
+
+
+def test_incident_reasons() -> None:
+    assert [r.value for r in incident_reasons(make("BoundaryEnforcer", 0))] == []
+    assert [
+        r.value
+        for r in incident_reasons(
+            make(
+                "CrossReferenceValidator",
+                0,
+                decision="warn",
+                verdict="WARNING",
+                outcome="human_approval_required",
+                context_pressure="CRITICAL",
+            )
+        )
+    ] == ["warned", "human_approval", "high_pressure"]
+    assert [
+        r.value
+        for r in incident_reasons(
+            make("BoundaryEnforcer", 0, decision="allow", outcome="blocked", context_pressure="ELEVATED")
+        )
+    ] == ["blocked"]
+    picked = incidents(
+        [
+            make("BoundaryEnforcer", 0),
+            make("BlogCuration", 1, decision="ask", outcome="human_approval_required"),
+        ]
+    )
+    assert [(r.service.value, r.incident_id, [x.value for x in r.incident_reasons]) for r in picked] == [
+        ("BlogCuration", None, ["human_approval"])
+    ]

@@ -1,0 +1,74 @@
+"""Releases at the edges: an empty config, nothing exportable, several shards per config."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
+from bson import ObjectId, json_util
+
+from tests.audit.test_shapes_golden import export
+from tractatus_datasets.errors import ProblemsFound
+from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE
+
+
+def calm_dump(folder: Path, count: int) -> Path:
+    """Classifier decisions only: always allowed, no pressure, so no incident at all."""
+    folder.mkdir()
+    start = dt.datetime(2025, 10, 25, 1, tzinfo=dt.UTC)
+    lines = [
+        json_util.dumps(
+            {
+                "_id": ObjectId(f"68fc27a5{i:016x}"),
+                "sessionId": "classifier-service",
+                "action": "instruction_classification",
+                "allowed": True,
+                "rulesChecked": ["inst_001"],
+                "timestamp": start + dt.timedelta(minutes=i),
+            }
+        )
+        for i in range(count)
+    ]
+    (folder / "auditLogs.json").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_an_empty_config_is_written_declared_and_explained(tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    manifest = export(calm_dump(tmp_path / "source", 7), out)
+    assert manifest.counts.rows_by_config == {"full": 7, "aggregated": 1, "incidents": 0}  # one cell
+    shard = out / "data/incidents/train-00000-of-00001.parquet"
+    assert pq.ParquetFile(shard).metadata.num_rows == 0
+    assert (
+        datasets.Features.from_arrow_schema(pq.read_schema(shard))["incident_reasons"].feature.names[0]
+        == "blocked"
+    )
+    assert list(datasets.load_dataset(str(out), "incidents", split="train", streaming=True)) == []
+    card = (out / "README.md").read_text()
+    assert "> **Empty in this release:** `incidents`." in card and EMPTY_SPLIT_ISSUE in card
+    assert datasets.load_dataset(str(out), split="train").num_rows == 7
+
+
+def test_nothing_exportable_is_exit_1_and_leaves_no_folder(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "auditLogs.json").write_text('{"foo": 1}\nnot json\n')
+    with pytest.raises(ProblemsFound, match="nothing to release") as caught:
+        export(source, tmp_path / "release")
+    assert caught.value.exit_code == 1 and "none of 2 records" in caught.value.report()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["release.quarantine.jsonl", "source"]
+
+
+def test_shards_are_cut_at_max_rows_and_load_as_one_split(tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    manifest = export(calm_dump(tmp_path / "source", 25), out, max_shard_rows=10)
+    assert [(s.path, s.rows) for s in manifest.shards if s.config == "full"] == [
+        ("data/full/train-00000-of-00003.parquet", 10),
+        ("data/full/train-00001-of-00003.parquet", 10),
+        ("data/full/train-00002-of-00003.parquet", 5),
+    ]
+    loaded = datasets.load_dataset(str(out), split="train")
+    assert loaded["timestamp"] == sorted(loaded["timestamp"]) and loaded.num_rows == 25

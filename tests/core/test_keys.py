@@ -1,0 +1,72 @@
+"""The export key: where it comes from, what is published of it, and pseudonym stability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_key
+from tractatus_datasets.errors import UsageError
+from tractatus_datasets.keys import DEMO_KEY, ENV_VAR, ExportKey, load_key
+
+
+def test_without_a_key_the_export_stops_and_says_how_to_provide_one() -> None:
+    with pytest.raises(UsageError) as caught:
+        load_key(None, demo_key=False, environ={})
+    assert (
+        ENV_VAR in str(caught.value)
+        and "--key-file" in str(caught.value)
+        and "--demo-key" in str(caught.value)
+    )
+    assert caught.value.exit_code == 2
+
+
+def test_key_sources(tmp_path: Path) -> None:
+    secret = make_key().secret
+    key_file = tmp_path / "key"
+    key_file.write_bytes(secret + b"\n")
+    assert load_key(key_file, demo_key=False, environ={}).secret == secret
+    assert load_key(None, demo_key=False, environ={ENV_VAR: secret.decode()}).secret == secret
+    demo = load_key(None, demo_key=True, environ={ENV_VAR: secret.decode()})  # the explicit flag wins
+    assert (demo.secret, demo.demo) == (DEMO_KEY, True)
+
+
+@pytest.mark.parametrize(("content", "message"), [(b"short", "too short"), (DEMO_KEY, "public demo key")])
+def test_weak_keys_are_refused(tmp_path: Path, content: bytes, message: str) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(content)
+    with pytest.raises(UsageError, match=message):
+        load_key(key_file, demo_key=False, environ={})
+
+
+def test_unreadable_key_file_and_conflicting_flags(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot read key file"):
+        load_key(tmp_path / "absent", demo_key=False, environ={})
+    with pytest.raises(UsageError, match="exclude each other"):
+        load_key(tmp_path / "absent", demo_key=True, environ={})
+
+
+def test_pseudonyms_are_stable_per_key_and_differ_across_keys() -> None:
+    one, two = make_key("one"), make_key("two")
+    assert one.pseudonym("session", "2025-10-07-001") == make_key("one").pseudonym(
+        "session", "2025-10-07-001"
+    )
+    assert one.pseudonym("session", "2025-10-07-001") != two.pseudonym("session", "2025-10-07-001")
+    assert one.pseudonym("session", "x") != one.pseudonym("decision", "x")
+
+
+def test_pseudonym_algorithm_is_pinned() -> None:
+    # Released ids must never change between tool versions. Computed outside Python:
+    # printf "decision\\x0068fc...01" | openssl dgst -sha256 -hmac "<demo key>", first 32 hex digits.
+    demo = ExportKey(DEMO_KEY, demo=True)
+    assert (
+        demo.pseudonym("decision", "68fc27a50000000000000001") == "3cfadaa87058f56224500869a973a839"
+    )  # openssl dgst -sha256 -hmac
+
+
+def test_the_fingerprint_and_repr_never_show_the_key() -> None:
+    key = make_key()
+    assert key.fingerprint.startswith("sha256:") and key.secret.decode() not in key.fingerprint
+    assert key.secret.decode() not in repr(key) and key.fingerprint in repr(key)
+    assert key.fingerprint != make_key("other").fingerprint

@@ -1,0 +1,143 @@
+"""Reading dumps and legacy files: every accepted encoding, every unreadable line located."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from bson import ObjectId, json_util
+from bson.json_util import CANONICAL_JSON_OPTIONS, RELAXED_JSON_OPTIONS
+
+from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.sources import discover, read_records, source_digest
+
+DOCS = [
+    {
+        "_id": ObjectId("68fc27a50000000000000001"),
+        "sessionId": "s",
+        "allowed": True,
+        "n": 3,
+        "x": 0.5,
+        "timestamp": dt.datetime(2025, 10, 25, 3, 19, 7, 261000, tzinfo=dt.UTC),
+    },
+    {
+        "_id": ObjectId("68fc27a50000000000000002"),
+        "sessionId": "t",
+        "allowed": False,
+        "n": 2**40,
+        "x": -1.0,
+        "timestamp": dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+    },  # canonical-only date form in relaxed
+]
+
+
+def records(path: Path, **kwargs: object) -> list[tuple[str, int, object, str | None]]:
+    return [(r.origin, r.line, r.doc, r.error) for r in read_records(discover(str(path), **kwargs))]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "options", [CANONICAL_JSON_OPTIONS, RELAXED_JSON_OPTIONS], ids=["canonical", "relaxed"]
+)
+def test_extended_json_gives_the_types_a_cursor_gives(tmp_path: Path, options: object) -> None:
+    dump = tmp_path / "auditLogs.json"
+    dump.write_text("".join(json_util.dumps(d, json_options=options) + "\n" for d in DOCS))
+    assert records(dump) == [("auditLogs.json", 1, DOCS[0], None), ("auditLogs.json", 2, DOCS[1], None)]
+
+
+def test_bom_crlf_blank_lines_and_gzip_are_accepted(tmp_path: Path) -> None:
+    text = "\ufeff" + "\r\n\r\n".join(json_util.dumps(d) for d in DOCS) + "\r\n\r\n"
+    with gzip.open(tmp_path / "auditLogs.json.gz", "wt", encoding="utf-8") as stream:
+        stream.write(text)
+    assert [(line, doc) for _, line, doc, _ in records(tmp_path / "auditLogs.json.gz")] == [
+        (1, DOCS[0]),
+        (3, DOCS[1]),
+    ]
+
+
+def test_json_array_dumps_are_detected_or_forced(tmp_path: Path) -> None:
+    dump = tmp_path / "auditLogs.json"
+    dump.write_text("  \n" + json_util.dumps(DOCS, json_options=RELAXED_JSON_OPTIONS, indent=2))
+    assert [(line, doc) for _, line, doc, _ in records(dump)] == [(1, DOCS[0]), (2, DOCS[1])]
+    assert [doc for _, _, doc, _ in records(dump, json_array=True)] == DOCS
+    dump.write_text('[{"a": 1}, 7]')
+    assert [(line, doc, error) for _, line, doc, error in records(dump)] == [
+        (1, {"a": 1}, None),
+        (2, None, "expected a JSON object, found int"),
+    ]
+
+
+def test_a_broken_json_array_is_one_located_problem(tmp_path: Path) -> None:
+    dump = tmp_path / "auditLogs.json"
+    dump.write_text('[\n{"a": 1},\n{"b": \n]')
+    with pytest.raises(ProblemsFound) as caught:
+        records(dump)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line) == ("auditLogs.json", 4)
+
+
+def test_unreadable_lines_come_out_with_their_line_and_reason(tmp_path: Path) -> None:
+    dump = tmp_path / "auditLogs.json"
+    dump.write_bytes(
+        b'{"a": 1}\n{"a": \n"just a string"\n{"a": "\xff\xfe"}\n{"a": {"$date": "not a date"}}\n'
+    )
+    got = records(dump)
+    assert [(line, doc) for _, line, doc, _ in got] == [
+        (1, {"a": 1}),
+        (2, None),
+        (3, None),
+        (4, None),
+        (5, None),
+    ]
+    errors = [error or "" for *_, error in got]
+    assert errors[1].startswith("invalid JSON: Expecting value")
+    assert errors[2] == "expected a JSON object, found str"
+    assert errors[3] == "not valid UTF-8 at byte 7"
+    assert errors[4].startswith("invalid Extended JSON")
+
+
+def test_a_folder_holds_dumps_and_legacy_files_in_name_order(tmp_path: Path) -> None:
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "decisions-2025-10-10.jsonl").write_text(json.dumps({"b": 2}) + "\n")
+    (tmp_path / "legacy" / "decisions-2025-10-09.jsonl.gz").write_bytes(gzip.compress(b'{"a": 1}\n'))
+    (tmp_path / "auditLogs.json").write_text('{"c": 3}\n')
+    (tmp_path / "notes.txt").write_text("not a source")
+    source = discover(str(tmp_path))
+    assert [(f.name, f.kind) for f in source.files] == [
+        ("auditLogs.json", "mongoexport"),
+        ("legacy/decisions-2025-10-09.jsonl.gz", "legacy"),
+        ("legacy/decisions-2025-10-10.jsonl", "legacy"),
+    ]
+    assert source.ignored == ("notes.txt",)
+    assert [(r.kind, r.doc) for r in read_records(source)] == [
+        ("mongoexport", {"c": 3}),
+        ("legacy", {"a": 1}),
+        ("legacy", {"b": 2}),
+    ]
+
+
+def test_the_source_digest_changes_with_any_byte(tmp_path: Path) -> None:
+    dump = tmp_path / "auditLogs.json"
+    dump.write_text('{"a": 1}\n')
+    before = source_digest(discover(str(dump)))
+    assert before == source_digest(discover(str(dump)))
+    dump.write_text('{"a": 2}\n')
+    assert source_digest(discover(str(dump))) != before
+
+
+@pytest.mark.parametrize("make", ["missing", "empty folder"])
+def test_nothing_to_read_is_a_usage_error(tmp_path: Path, make: str) -> None:
+    target = tmp_path / "nowhere" if make == "missing" else tmp_path
+    with pytest.raises(UsageError, match=r"does not exist|holds no mongoexport dump"):
+        discover(str(target))
+
+
+def test_a_mongodb_uri_is_a_live_source() -> None:
+    source = discover("mongodb://db.example.com/tractatus", collection="auditLogs")
+    assert (source.uri, source.collection, source.files) == (
+        "mongodb://db.example.com/tractatus",
+        "auditLogs",
+        (),
+    )

@@ -1,0 +1,129 @@
+"""The command line as an operator uses it: the installed console script, exit codes and messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.audit import shapes
+from tests.conftest import make_key
+
+SCRIPT = Path(sys.executable).with_name("tractatus-datasets")
+
+
+def run(
+    *args: str | Path, key: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TRACTATUS_PSEUDONYM_KEY"}
+    if key is not None:
+        env["TRACTATUS_PSEUDONYM_KEY"] = key.decode()
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "tractatus_datasets.cli"]
+    return subprocess.run(
+        [*command, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return shapes.write_source(tmp_path / "source")
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != "source")
+
+
+def test_export_without_a_key_stops_with_exit_2_and_says_how(source: Path) -> None:
+    result = run("export", "audit", "--source", source, "--out", source.parent / "out", "--version", "1.0.0")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: no pseudonym key: set TRACTATUS_PSEUDONYM_KEY")
+    assert "--key-file" in result.stderr and "Traceback" not in result.stderr
+    assert leftovers(source.parent) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--version", "1.0"], "is not X.Y.Z"),
+        (["--version", "1.0.0", "--source", "missing-folder"], "does not exist"),
+    ],
+)
+def test_operator_mistakes_are_one_line_and_exit_2(source: Path, args: list[str], message: str) -> None:
+    base = {"--source": str(source), "--out": str(source.parent / "out")}
+    pairs = dict(zip(args[::2], args[1::2], strict=True))
+    argv = [x for k, v in {**base, **pairs}.items() for x in (k, v)]
+    result = run("export", "audit", *argv, key=make_key().secret, cwd=source.parent)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert leftovers(source.parent) == []
+
+
+def test_export_prints_where_things_are_and_refuses_to_overwrite(source: Path) -> None:
+    out = source.parent / "release"
+    result = run(
+        "export", "audit", "--source", source, "--out", out, "--version", "1.0.0", key=make_key().secret
+    )
+    assert result.returncode == 0, result.stderr
+    assert "read 23, exported 15, quarantined 7, duplicates 1" in result.stdout
+    assert f"{out}.quarantine.jsonl" in result.stdout
+    assert f'incidents = load_dataset("{out}", "incidents")' in result.stdout
+    assert leftovers(source.parent) == ["release", "release.quarantine.jsonl"]
+    again = run(
+        "export", "audit", "--source", source, "--out", out, "--version", "1.0.1", key=make_key().secret
+    )
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_fail_on_bad_record_stops_at_the_first_and_writes_no_release(source: Path) -> None:
+    out = source.parent / "release"
+    result = run(
+        "export",
+        "audit",
+        "--source",
+        source,
+        "--out",
+        out,
+        "--version",
+        "1.0.0",
+        "--on-bad-record",
+        "fail",
+        key=make_key().secret,
+    )
+    assert result.returncode == 1
+    assert "auditLogs.json:2: invalid JSON" in result.stderr and "[unparseable]" in result.stderr
+    assert leftovers(source.parent) == []
+
+
+def test_sample_refuses_an_existing_folder(tmp_path: Path) -> None:
+    first = run("sample", "--out", tmp_path / "s", "--records", "50")
+    assert first.returncode == 0
+    assert first.stdout.startswith(f"sample source written to {tmp_path / 's'}: ")
+    assert (
+        sum(1 for _ in (tmp_path / "s" / "auditLogs.json").open())
+        + sum(1 for p in (tmp_path / "s" / "legacy").iterdir() for _ in p.open())
+        == 50
+    )
+    assert run("sample", "--out", tmp_path / "s").returncode == 2
+
+
+def test_demo_runs_to_the_end_and_prints_the_lines_to_try(tmp_path: Path) -> None:
+    result = run("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'full = load_dataset("build/audit-decisions")' in result.stdout
+    for line in (
+        'load_dataset("tractatus-framework/audit-decisions", revision="v1.0.0")',
+        'load_dataset("tractatus-framework/audit-decisions", "aggregated", revision="v1.0.0")',
+        'load_dataset("tractatus-framework/audit-decisions", "incidents", revision="v1.0.0")',
+    ):
+        assert line in result.stdout
+    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["audit-decisions", "sample"]
+    assert run("demo", cwd=tmp_path).returncode == 2

@@ -1,0 +1,68 @@
+"""Checked-in JSON Schemas: generated from the models, and a contract the written rows satisfy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import datasets
+import jsonschema
+import pyarrow.parquet as pq
+import pytest
+
+from tests.audit import shapes
+from tests.audit.test_shapes_golden import export
+from tractatus_audit_corpus.builder import SPEC
+from tractatus_datasets.schemas import check_schemas, render_schemas
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def test_checked_in_schemas_match_the_models() -> None:
+    assert check_schemas(SPEC, SCHEMAS) == []
+
+
+def test_drift_is_reported_per_file(tmp_path: Path) -> None:
+    for relative, text in render_schemas(SPEC).items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    stale = tmp_path / "audit_corpus" / "full.schema.json"
+    stale.write_text(stale.read_text().replace('"allow"', '"permit"'))
+    (tmp_path / "audit_corpus" / "incidents.schema.json").unlink()
+    problems = [(Path(p.file).name, p.message.split(";")[0]) for p in check_schemas(SPEC, tmp_path)]
+    assert problems == [("full.schema.json", "differs from the model"), ("incidents.schema.json", "missing")]
+
+
+def as_json(row: dict[str, Any], features: datasets.Features) -> dict[str, Any]:
+    """A stored row as the JSON its model serialises to: label names, ISO times."""
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        feature = features[name]
+        if isinstance(feature, datasets.ClassLabel) and value is not None:
+            value = feature.int2str(value)
+        elif isinstance(feature, datasets.List) and isinstance(feature.feature, datasets.ClassLabel):
+            value = [feature.feature.int2str(v) for v in value]
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+@pytest.mark.parametrize("config", ["full", "aggregated", "incidents"])
+def test_written_rows_satisfy_the_schema(tmp_path: Path, config: str) -> None:
+    out = tmp_path / "release"
+    export(shapes.write_source(tmp_path / "source"), out)
+    schema = json.loads((SCHEMAS / "audit_corpus" / f"{config}.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    features = SPEC.config(config).features
+    rows = [
+        as_json(row, features)
+        for row in pq.read_table(out / f"data/{config}/train-00000-of-00001.parquet").to_pylist()
+    ]
+    assert rows
+    for row in rows:
+        validator.validate(row)
+    bad = dict(rows[0], decision="perhaps") if config != "aggregated" else dict(rows[0], count=0)
+    assert not validator.is_valid(bad)
