@@ -23,7 +23,7 @@ from tractatus_audit_corpus.derive import (
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
 from tractatus_audit_corpus.stages import collect_rows
 from tractatus_datasets.build import write_release
-from tractatus_datasets.errors import Problem, ProblemsFound
+from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 from tractatus_datasets.features import to_arrow_table
 from tractatus_datasets.manifest import Counts, Manifest, SourceInfo
 from tractatus_datasets.pipeline import Quarantine
@@ -89,11 +89,13 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
     """Export `options.source` into a new release at `options.out`; see the module docstring."""
     check_version(options.version)
     if options.source is None:
-        raise ProblemsFound([Problem("--source", None, None, "the audit export needs a source")])
+        raise UsageError("the audit export needs --source: a mongoexport file, a folder, or a mongodb:// URI")
     source = discover(options.source, audit.collection, audit.json_array)
-    quarantine = Quarantine(quarantine_path(options.out), options.on_bad_record)
     digest = hashlib.sha256()
     with staged_release(options.out) as staging:
+        # Only now, once `out` is known not to exist: a quarantine file left there by an earlier
+        # failed run belongs to no release and must not be mistaken for this run's.
+        quarantine = Quarantine(quarantine_path(options.out), options.on_bad_record, replace=True)
         try:
             records = _hashed(progress(read_records(source), desc="Reading records", unit=" records"), digest)
             collected = collect_rows(records, options.key, options.time_granularity, quarantine)

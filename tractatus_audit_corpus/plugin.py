@@ -10,6 +10,7 @@ from tractatus_audit_corpus.builder import SPEC, AuditOptions, export_audit
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
 from tractatus_audit_corpus.sample import DEFAULT_RECORDS, write_sample
 from tractatus_datasets.anonymise import Granularity
+from tractatus_datasets.cli import non_negative_seconds, positive
 from tractatus_datasets.keys import DEMO_KEY, ExportKey
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
@@ -37,14 +38,14 @@ class AuditPlugin:
         )
         parser.add_argument(
             "--coordination-window",
-            type=float,
+            type=non_negative_seconds,
             default=DEFAULT_WINDOW.total_seconds(),
             metavar="SECONDS",
             help="how close in time decisions of one session count as coordinated",
         )
         parser.add_argument(
             "--k-threshold",
-            type=int,
+            type=positive,
             default=5,
             metavar="K",
             help="aggregated cells with fewer decisions are suppressed (default: 5)",

@@ -23,7 +23,7 @@ from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, load_plugins
 from tractatus_datasets.release import quarantine_path
 
-__all__ = ["main"]
+__all__ = ["main", "non_negative_seconds", "positive"]
 
 
 def _date(text: str) -> dt.date:
@@ -33,7 +33,17 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-10-25") from None
 
 
-def _positive(text: str) -> int:
+def non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds of at least 0")
+    return value
+
+
+def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
     return int(text)
@@ -52,7 +62,7 @@ def _add_common_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--time-granularity", type=Granularity, choices=list(Granularity), default=Granularity.MINUTE
     )
-    parser.add_argument("--max-shard-rows", type=_positive, default=DEFAULT_MAX_SHARD_ROWS, metavar="N")
+    parser.add_argument("--max-shard-rows", type=positive, default=DEFAULT_MAX_SHARD_ROWS, metavar="N")
     parser.add_argument(
         "--on-bad-record",
         type=BadRecordPolicy,
@@ -65,7 +75,9 @@ def _add_common_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="tractatus-datasets", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="tractatus-datasets",
+        description="Publish the Tractatus framework's records as citable, privacy-safe Hugging Face datasets.",
+        epilog="Exit codes: 0 done; 1 problems in the data (all listed); 2 usage or environment error.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -80,7 +92,7 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
         "sample", help="write a realistic synthetic audit source (mongoexport + legacy)"
     )
     sample.add_argument("--out", type=Path, required=True)
-    sample.add_argument("--records", type=_positive, default=3_500)
+    sample.add_argument("--records", type=positive, default=3_500)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument(
         "--no-credentials",

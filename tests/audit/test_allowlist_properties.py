@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import make_key
+from tractatus_audit_corpus.mapping import ACTION_SERVICE
 from tractatus_audit_corpus.normalise import Normalised, normalise
 from tractatus_audit_corpus.stages import anonymise
 from tractatus_datasets.anonymise import Granularity
@@ -26,16 +27,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(free_text, inner, max_size=3),
     max_leaves=8,
 )
-actions = st.sampled_from(
-    [
-        "boundary_enforcement",
-        "context_pressure_analysis",
-        "cross_reference_validation",
-        "instruction_classification",
-        "metacognitive_verification",
-        "content_validation",
-    ]
-)
+actions = st.sampled_from([action.value for action in ACTION_SERVICE])
 
 
 @st.composite

@@ -11,7 +11,7 @@ import pytest
 from bson import ObjectId, json_util
 
 from tests.audit.test_shapes_golden import export
-from tractatus_datasets.errors import ProblemsFound
+from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE
 
 
@@ -72,3 +72,15 @@ def test_shards_are_cut_at_max_rows_and_load_as_one_split(tmp_path: Path) -> Non
     ]
     loaded = datasets.load_dataset(str(out), split="train")
     assert loaded["timestamp"] == sorted(loaded["timestamp"]) and loaded.num_rows == 25
+
+
+def test_a_stale_quarantine_file_is_replaced_but_an_existing_releases_is_kept(tmp_path: Path) -> None:
+    source, out = calm_dump(tmp_path / "source", 7), tmp_path / "release"
+    stale = tmp_path / "release.quarantine.jsonl"
+    stale.write_text('{"line": 1, "reason": "from an earlier run"}\n')
+    export(source, out)
+    assert not stale.exists()  # this run quarantined nothing
+    stale.write_text("belongs to the existing release\n")
+    with pytest.raises(UsageError, match="already exists"):
+        export(source, out)
+    assert stale.read_text() == "belongs to the existing release\n"

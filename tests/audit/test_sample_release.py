@@ -162,6 +162,14 @@ def full_frame(out: Path) -> pd.DataFrame:
     return frame
 
 
+def none(value: Any) -> Any:
+    return None if pd.isna(value) else value
+
+
+def cell(r: Any) -> tuple[Any, ...]:
+    return (r.day, r.service, r.decision, r.outcome, r.context_pressure, none(r.boundary))
+
+
 def test_aggregated_matches_an_independent_computation(release: tuple[Path, Manifest]) -> None:
     out, manifest = release
     frame = full_frame(out)
@@ -171,29 +179,9 @@ def test_aggregated_matches_an_independent_computation(release: tuple[Path, Mani
         .agg(n=("decision_id", "size"), s=("session", "nunique"))
         .reset_index()
     )
-    expected = {
-        (
-            r.day,
-            r.service,
-            r.decision,
-            r.outcome,
-            r.context_pressure,
-            None if pd.isna(r.boundary) else r.boundary,
-        ): (r.n, r.s) if r.n >= 5 else (None, None)
-        for r in grouped.itertuples()
-    }
+    expected = {cell(r): (r.n, r.s) if r.n >= 5 else (None, None) for r in grouped.itertuples()}
     aggregated = datasets.load_dataset(str(out), "aggregated", split="train").to_pandas()
-    actual = {
-        (
-            r.day,
-            r.service,
-            r.decision,
-            r.outcome,
-            r.context_pressure,
-            None if pd.isna(r.boundary) else r.boundary,
-        ): (None if pd.isna(r.count) else r.count, None if pd.isna(r.sessions) else r.sessions)
-        for r in aggregated.itertuples()
-    }
+    actual = {cell(r): (none(r.count), none(r.sessions)) for r in aggregated.itertuples()}
     assert actual == expected
     masked = grouped[grouped.n < 5]
     assert manifest.counts.suppressed == {
