@@ -16,7 +16,7 @@ from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
 __all__ = ["EMPTY_SPLIT_ISSUE", "check_loadable"]
 
-# datasets <= 5.2 cannot load a split with no rows except by streaming; fixed upstream in this PR.
+# datasets <= 5.2 cannot load a split with no rows except by streaming; this open upstream PR would allow it.
 EMPTY_SPLIT_ISSUE = "https://github.com/huggingface/datasets/pull/8401"
 
 

@@ -11,8 +11,9 @@ import pytest
 from bson import ObjectId, json_util
 
 from tests.audit.test_shapes_golden import export
+from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.errors import ProblemsFound, UsageError
-from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE
+from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE, check_loadable
 
 
 def calm_dump(folder: Path, count: int) -> Path:
@@ -84,3 +85,17 @@ def test_a_stale_quarantine_file_is_replaced_but_an_existing_releases_is_kept(tm
     with pytest.raises(UsageError, match="already exists"):
         export(source, out)
     assert stale.read_text() == "belongs to the existing release\n"
+
+
+def test_the_load_check_reports_a_broken_release(tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    manifest = export(calm_dump(tmp_path / "source", 7), out)
+    expected = manifest.counts.rows_by_config
+    assert check_loadable(out, SPEC, expected) == []
+    shard = out / "data/full/train-00000-of-00001.parquet"
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    problems = check_loadable(out, SPEC, {**expected, "aggregated": 3})
+    assert [(p.file, p.message.split(":")[0]) for p in problems] == [
+        ("data/full", "load_dataset failed"),
+        ("data/aggregated", "loaded 1 rows, manifest says 3"),
+    ]
