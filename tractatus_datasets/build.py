@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from tractatus_datasets.card import CardContent, render_card
 from tractatus_datasets.errors import ProblemsFound
+from tractatus_datasets.gate import GateResult, Identifiers, scan_release
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.loadcheck import check_loadable
 from tractatus_datasets.manifest import Counts, KeyInfo, Manifest, SourceInfo, write_manifest
@@ -39,14 +40,21 @@ def write_release(
     options: dict[str, Any],
     content: Callable[[Manifest], CardContent],
     max_shard_rows: int,
+    identifiers: Identifiers | None = None,
 ) -> Manifest:
-    """Write everything into `root` (a staging folder) and prove it loads; exit 1 if it does not."""
+    """Write everything into `root` (a staging folder), pass it through the leak gate, and prove it
+    loads; exit 1 if either fails. The caller renames `root` into place only after this returns.
+
+    The gate runs twice: on the data, so that the manifest and card can report what it scanned, then
+    on every file, card and manifest included.
+    """
     shards = []
     for config in progress(spec.configs, desc="Writing shards", unit="config"):
         table = tables[config.name]
         if table.schema != config.features.arrow_schema:
             raise ValueError(f"table for {config.name} does not match its features")  # a bug, not bad data
         shards += write_shards(table, root, config.name, max_shard_rows)
+    data_gate = _gate(root, spec, identifiers, only=".parquet")
     counts = counts.model_copy(
         update={"rows_by_config": {c.name: tables[c.name].num_rows for c in spec.configs}}
     )
@@ -59,13 +67,27 @@ def write_release(
         key=KeyInfo(fingerprint=key.fingerprint, demo=key.demo),
         counts=counts,
         options=options,
+        gate=data_gate.summary(),
         shards=Manifest.shard_entries(shards),
     )
     write_manifest(manifest, root)
     table_bytes = {name: table.nbytes for name, table in tables.items()}
     card = render_card(spec, manifest, content(manifest), table_bytes)
     (root / CARD_NAME).write_text(card, encoding="utf-8")
+    _gate(root, spec, identifiers)
     problems = check_loadable(root, spec, manifest.counts.rows_by_config)
     if problems:
         raise ProblemsFound(problems, "the written release does not load with datasets.load_dataset")
     return manifest
+
+
+def _gate(
+    root: Path, spec: DatasetSpec, identifiers: Identifiers | None, only: str | None = None
+) -> GateResult:
+    result = scan_release(root, identifiers, spec.pseudonym_columns, only=only)
+    if result.findings:
+        raise ProblemsFound(
+            [finding.problem() for finding in result.findings],
+            "the leak gate found personal data or secrets in the release; it was not published",
+        )
+    return result

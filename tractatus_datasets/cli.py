@@ -15,9 +15,11 @@ from pathlib import Path
 from tractatus_datasets import __version__
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.card import load_lines
+from tractatus_datasets.detectors import DETECTORS
 from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.gate import Identifiers, scan_release
 from tractatus_datasets.keys import ENV_VAR, load_key
-from tractatus_datasets.manifest import Manifest
+from tractatus_datasets.manifest import Manifest, read_manifest
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, load_plugins
@@ -101,6 +103,17 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
         help="generate no credential-shaped text (for a sample committed to git)",
     )
 
+    scan = commands.add_parser(
+        "scan", help="run the leak gate on a folder: a release or a downloaded revision"
+    )
+    scan.add_argument("path", type=Path, help="folder to scan")
+    scan.add_argument(
+        "--identifiers",
+        type=Path,
+        metavar="FILE",
+        help="raw identifiers (session ids, user ids, IPs…) to search for, one per line",
+    )
+
     export = commands.add_parser("export", help="export a source into a release folder")
     datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     for name, plugin in plugins.items():
@@ -128,6 +141,31 @@ def _summary(manifest: Manifest, out: Path, plugin: DatasetPlugin) -> str:
     return "\n".join(lines)
 
 
+def _scan(root: Path, identifiers_file: Path | None, plugins: dict[str, DatasetPlugin]) -> str:
+    if not root.is_dir():
+        raise UsageError(
+            f"{root} is not a folder: give the release folder (or a downloaded revision) to scan"
+        )
+    identifiers = Identifiers()
+    if identifiers_file is not None:
+        for line in identifiers_file.read_text(encoding="utf-8").splitlines():
+            identifiers.add(line)
+    pseudonyms: frozenset[str] = frozenset()
+    try:  # a release of ours names its dataset, whose spec says which columns hold pseudonyms
+        dataset = read_manifest(root).dataset
+        pseudonyms = next(p.spec.pseudonym_columns for p in plugins.values() if p.spec.repo_id == dataset)
+    except (OSError, ValueError, StopIteration):
+        pass
+    result = scan_release(root, identifiers, pseudonyms)
+    if result.findings:
+        raise ProblemsFound(
+            [finding.problem() for finding in result.findings],
+            f"{sum(f.count for f in result.findings)} finding(s) in {root}; do not publish it",
+        )
+    searched = f" and {result.identifiers:,} identifiers" if result.identifiers else ""
+    return f"scanned {result.files} file(s), {result.cells:,} cells, with {len(DETECTORS)} detectors{searched}: no finding"
+
+
 def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
     if args.command == "sample":
         samplers = [plugin for plugin in plugins.values() if hasattr(plugin, "write_sample")]
@@ -148,6 +186,8 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
             release_date=args.release_date,
         )
         print(_summary(plugin.export(options, args), args.out, plugin))
+    elif args.command == "scan":
+        print(_scan(args.path, args.identifiers, plugins))
     elif args.command == "demo":
         if args.out.exists():
             raise UsageError(f"{args.out} already exists; remove it or pass --out NEW_FOLDER")

@@ -33,8 +33,10 @@ class Counts(_Strict):
     duplicates: int = 0
     quarantined_by_reason: dict[str, int] = Field(default_factory=dict)
     rows_by_config: dict[str, int] = Field(default_factory=dict)
-    fields_dropped_by_reason: dict[str, int] = Field(default_factory=dict)
+    values_dropped_by_reason: dict[str, int] = Field(default_factory=dict)
     normalisation: dict[str, int] = Field(default_factory=dict)
+    scrubbed: dict[str, int] = Field(default_factory=dict)
+    rare_values: dict[str, int] = Field(default_factory=dict)
     suppressed: dict[str, int] = Field(default_factory=dict)
 
 
@@ -67,6 +69,7 @@ class Manifest(_Strict):
     key: KeyInfo
     counts: Counts
     options: dict[str, Any]
+    gate: dict[str, int] = Field(default_factory=dict)
     shards: list[ShardEntry]
 
     @staticmethod

@@ -45,6 +45,7 @@ class DatasetSpec:
     configs: tuple[ConfigSpec, ...]
     tags: tuple[str, ...] = ()
     license: str = "cc-by-sa-4.0"
+    pseudonym_columns: frozenset[str] = frozenset()  # must hold keyed pseudonyms and nothing else
 
     def config(self, name: str) -> ConfigSpec:
         for config in self.configs:

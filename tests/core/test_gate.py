@@ -1,0 +1,156 @@
+"""The leak gate on written releases: planted leaks are found, located, named, and never echoed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.audit import shapes
+from tests.audit.test_shapes_golden import export
+from tests.leaks import leaks
+from tests.test_cli import run
+from tractatus_audit_corpus.builder import SPEC
+from tractatus_datasets.errors import ProblemsFound
+from tractatus_datasets.gate import Identifiers, scan_release
+
+FULL = "data/full/train-00000-of-00001.parquet"
+BY_CATEGORY = {leak.category: leak.value for leak in leaks()}
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("gate")
+    export(shapes.write_source(root / "source"), root / "release")
+    return root / "release"
+
+
+@pytest.fixture
+def release(clean: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "release"
+    shutil.copytree(clean, copy)
+    return copy
+
+
+def rewrite_cell(root: Path, column: str, row: int, value: object) -> None:
+    """Change one cell of the `full` shard, keeping its schema (and so its features)."""
+    path = root / FULL
+    table = pq.read_table(path)
+    values = table.column(column).to_pylist()
+    values[row] = value
+    table = table.set_column(
+        table.schema.get_field_index(column),
+        table.schema.field(column),
+        pa.array(values, type=table.schema.field(column).type),
+    )
+    pq.write_table(table, path)
+
+
+def found(
+    root: Path, identifiers: Identifiers | None = None
+) -> list[tuple[str, str | None, int | None, str]]:
+    result = scan_release(root, identifiers, SPEC.pseudonym_columns)
+    return [(f.file, f.column, f.location, f.detector) for f in result.findings]
+
+
+def test_a_clean_release_passes(clean: Path) -> None:
+    assert found(clean, Identifiers(shapes.RAW_IDENTIFIERS)) == []
+
+
+@pytest.mark.parametrize(
+    "category", ["email", "posix_home_path", "github_classic_token", "base64_email", "jwt"]
+)
+def test_a_leak_in_a_vocabulary_cell_is_found(release: Path, category: str) -> None:
+    rewrite_cell(release, "verdict", 3, BY_CATEGORY[category])
+    assert {(file, column, row) for file, column, row, _ in found(release)} == {(FULL, "verdict", 3)}
+
+
+def test_a_leak_inside_a_list_cell_is_found_with_its_row(release: Path) -> None:
+    rewrite_cell(release, "rules_checked", 5, ["inst_016", BY_CATEGORY["ipv6_full"]])
+    assert found(release) == [(FULL, "rules_checked", 5, "ipv6")]
+
+
+def test_pseudonym_columns_hold_only_keyed_pseudonyms(release: Path) -> None:
+    session_id = "boundary-enforcer-session"
+    rewrite_cell(release, "session", 0, session_id)  # a raw id where a pseudonym belongs
+    rewrite_cell(
+        release, "decision_id", 1, hashlib.md5(session_id.encode(), usedforsecurity=False).hexdigest()
+    )
+    assert found(release, Identifiers([session_id])) == [
+        (FULL, "decision_id", 1, "not_a_pseudonym"),  # an unkeyed hash of a raw identifier
+        (FULL, "session", 0, "not_a_pseudonym"),
+    ]
+
+
+def test_leaks_in_text_files_are_found_by_line_or_json_path(release: Path) -> None:
+    card = release / "README.md"
+    lines = card.read_text().splitlines()
+    lines.insert(40, f"Contact: {BY_CATEGORY['email']}")
+    card.write_text("\n".join(lines) + "\n")
+    manifest = json.loads((release / "MANIFEST.json").read_text())
+    manifest["source"]["kind"] = BY_CATEGORY["mongodb_uri"]
+    (release / "MANIFEST.json").write_text(json.dumps(manifest))
+    assert found(release) == [
+        ("MANIFEST.json", "$.source.kind", None, "database_uri"),
+        ("README.md", None, 41, "email"),
+    ]
+
+
+def test_raw_identifiers_and_their_unkeyed_hashes_are_found_anywhere(release: Path) -> None:
+    identifier = "2025-10-07-001"
+    (release / "NOTES.md").write_text(
+        f"built from session {identifier}\ndigest {hashlib.sha256(identifier.encode()).hexdigest()[:32]}\n"
+    )
+    assert found(release, Identifiers([identifier])) == [
+        ("NOTES.md", None, 1, "raw_identifier"),
+        ("NOTES.md", None, 1, "session_id"),
+        ("NOTES.md", None, 2, "unkeyed_hash"),
+    ]
+
+
+def test_files_that_cannot_be_scanned_or_do_not_belong_are_findings(release: Path) -> None:
+    (release / "loader.py").write_text("print('a loading script')\n")
+    (release / "blob.bin").write_bytes(bytes(range(256)))
+    assert found(release) == [
+        ("blob.bin", None, None, "unscannable_file"),
+        ("loader.py", None, None, "unexpected_file"),
+    ]
+
+
+def test_scan_command_exits_1_and_reports_without_the_value(release: Path) -> None:
+    assert run("scan", release).returncode == 0
+    secret = BY_CATEGORY["openai_key"]
+    rewrite_cell(release, "boundary", 2, f"see {secret}")
+    result = run("scan", release)
+    assert result.returncode == 1
+    assert (
+        f"{FULL}:2: boundary: openai_key (1 cell(s))" in result.stderr and "do not publish" in result.stderr
+    )
+    assert secret not in result.stderr + result.stdout
+
+
+def test_scan_searches_identifiers_from_a_file(release: Path, tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("Tractatus Audit Decision Corpus\n")  # printed in the card: found as a raw identifier
+    result = run("scan", release, "--identifiers", ids)
+    assert (
+        result.returncode == 1 and "README.md:5: raw_identifier (2 place(s))" in result.stderr
+    )  # YAML and title
+
+
+def test_the_export_fails_closed_when_the_gate_finds_something(tmp_path: Path) -> None:
+    source = shapes.write_source(tmp_path / "source")
+    dump = source / "auditLogs.json"
+    # A session id that the card also prints (its license): harmless text, but the gate cannot tell.
+    dump.write_text(dump.read_text().replace('"boundary-enforcer-session"', '"cc-by-sa-4.0"'))
+    with pytest.raises(ProblemsFound) as caught:
+        export(source, tmp_path / "release")
+    assert "the leak gate found" in caught.value.summary
+    assert "README.md:2: raw_identifier (1 place(s))" in caught.value.report()  # `license:` in the YAML
+    assert not (tmp_path / "release").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["release.quarantine.jsonl", "source"]
