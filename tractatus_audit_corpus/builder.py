@@ -21,6 +21,7 @@ from tractatus_audit_corpus.derive import (
     sort_key,
 )
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
+from tractatus_audit_corpus.rare import suppress_rare
 from tractatus_audit_corpus.stages import collect_rows
 from tractatus_datasets.build import write_release
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
@@ -56,6 +57,7 @@ SPEC = DatasetSpec(
     schema_dir="audit_corpus",
     configs=CONFIGS,
     tags=("ai-governance", "ai-safety", "audit-logs", "tabular", "tractatus"),
+    pseudonym_columns=frozenset({"decision_id", "session"}),
 )
 
 
@@ -107,6 +109,7 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
                 "nothing to release",
             )
         derive_session_context(collected.rows, audit.coordination_window, collected.events)
+        rare = suppress_rare(collected.rows, audit.k_threshold)
         rows = sorted(collected.rows, key=sort_key)
         aggregated, suppressed = aggregate(rows, audit.k_threshold)
         tables = {
@@ -120,8 +123,9 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             quarantined=quarantine.count,
             duplicates=collected.duplicates,
             quarantined_by_reason=quarantine.by_reason.as_dict(),
-            fields_dropped_by_reason=collected.dropped.as_dict(),
+            values_dropped_by_reason=collected.dropped.as_dict(),
             normalisation=collected.events.as_dict(),
+            rare_values=rare,
             suppressed=suppressed,
         )
         if counts.read != counts.exported + counts.quarantined + counts.duplicates:
@@ -144,5 +148,6 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             },
             content=card_content,
             max_shard_rows=options.max_shard_rows,
+            identifiers=collected.identifiers,
         )
     return manifest

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from tractatus_audit_corpus import mapping
+from tractatus_audit_corpus.card_privacy import anonymisation_section
 from tractatus_datasets.card import CardContent, markdown_table
 from tractatus_datasets.manifest import Manifest
 
-__all__ = ["card_content"]
+__all__ = ["MEANINGS", "card_content", "counts_table"]
 
 SUMMARY = """\
 Anonymised governance decisions taken by the services of the
@@ -51,8 +52,7 @@ LIMITS = """\
   both on the same trigger.
 * `ask` is this corpus' name for verdicts that hand the decision to a human; the framework itself
   has no `ask` value.
-* Pseudonymous sessions still link the decisions of one session, and timestamps are kept to the
-  configured granularity: the corpus is pseudonymised, not anonymous in the strict sense."""
+* The limits of the anonymisation are listed under Anonymisation."""
 
 
 def _mapping_section(manifest: Manifest) -> str:
@@ -120,7 +120,15 @@ MEANINGS = {
     "not_in_schema": "known measurements and labels this corpus does not carry",
     "bookkeeping": "Mongoose's `__v`, `createdAt`, `updatedAt` and subdocument ids",
     "unknown_field": "top-level fields outside the allow-list",
-    "unknown_metadata_key": "metadata keys outside the allow-list (their names are not published either)",
+    "unknown_metadata_key": "metadata keys outside the allow-list, at any depth (their names are not published either)",
+    # rare values replaced by `other`
+    "service": "`service` cells",
+    "action": "`action` cells",
+    "verdict": "`verdict` cells",
+    "boundary": "`boundary` cells",
+    "rules_checked": "rule ids in `rules_checked`",
+    "violated_rules": "rule ids in `violated_rules`",
+    "coordination": "services in `coordination`",
     # quarantine reasons
     "unparseable": "not a JSON object",
     "not_utf8": "not valid UTF-8",
@@ -132,40 +140,22 @@ MEANINGS = {
 }
 
 
-def _counts_table(counts: dict[str, int], empty: str) -> str:
+def counts_table(counts: dict[str, int], empty: str) -> str:
     rows = [(f"`{name}`", MEANINGS.get(name, ""), count) for name, count in sorted(counts.items())]
     return markdown_table(["counter", "meaning", "count"], rows) if rows else empty
 
 
-def _anonymisation_section(manifest: Manifest) -> str:
-    options, counts = manifest.options, manifest.counts
-    return "\n\n".join(
-        [
-            "* **Pseudonymised:** `decision_id` and `session` are HMAC-SHA256 pseudonyms under the export key "
-            f"(fingerprint `{manifest.key.fingerprint}`); the same key gives the same pseudonyms in every release.",
-            f"* **Coarsened:** timestamps are truncated to the {options.get('time_granularity')}.",
-            "* **Dropped:** user ids, IP addresses, user agents, free text (action descriptions, instruction and "
-            "rule text, titles, parameters) and every field not on the allow-list. Counts by reason:",
-            _counts_table(counts.fields_dropped_by_reason, "Nothing was dropped."),
-            f"* **Suppressed:** in `aggregated`, cells with fewer than {options.get('k_threshold')} decisions keep "
-            "their row but their `count` and `sessions` are null: "
-            f"{counts.suppressed.get('aggregated_cells', 0)} cells holding "
-            f"{counts.suppressed.get('aggregated_decisions', 0)} decisions.",
-        ]
-    )
-
-
 def card_content(manifest: Manifest) -> CardContent:
-    quarantined = _counts_table(manifest.counts.quarantined_by_reason, "No record was quarantined.")
+    quarantined = counts_table(manifest.counts.quarantined_by_reason, "No record was quarantined.")
     return CardContent(
         summary=SUMMARY,
         synthetic_note=SYNTHETIC if manifest.key.demo else None,
         sections=[
             ("Source and normalisation", _mapping_section(manifest)),
-            ("Anonymisation", _anonymisation_section(manifest)),
+            ("Anonymisation", anonymisation_section(manifest, counts_table)),
             (
                 "Normalisation counts",
-                _counts_table(manifest.counts.normalisation, "No adjustment was needed."),
+                counts_table(manifest.counts.normalisation, "No adjustment was needed."),
             ),
             (
                 "Quarantined records",

@@ -13,9 +13,11 @@ __all__ = [
     "DEFAULT_SERVICE",
     "DOMAIN_ALIASES",
     "FALLBACK_VERDICTS",
+    "KNOWN_VERDICTS",
     "LEVEL_ACTION",
     "OUTCOMES",
     "PATTERN_VERDICTS",
+    "RARE_VERDICT",
     "SERVICE_ACTION",
     "STRING_VIOLATION_SEVERITY",
     "VERDICTS",
@@ -141,3 +143,16 @@ DOMAIN_ALIASES: dict[str, Domain] = {
     "SYS": Domain.SYSTEM,
     "STO": Domain.STOCHASTIC,
 }
+
+
+# Every verdict a row can carry: the services' own, the pattern's, the fallback labels, and the
+# catch-all for verdicts seen fewer than k times (see `rare`).
+RARE_VERDICT = "OTHER"
+KNOWN_VERDICTS: tuple[str, ...] = tuple(
+    sorted(
+        {verdict for _, table in VERDICTS.values() for verdict in table}
+        | set(PATTERN_VERDICTS)
+        | {label for label, _ in FALLBACK_VERDICTS.values()}
+        | {RARE_VERDICT}
+    )
+)

@@ -7,12 +7,15 @@ free text of the source can reach a release through these models.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from tractatus_audit_corpus.mapping import KNOWN_VERDICTS
 from tractatus_audit_corpus.vocab import (
     BOUNDARIES,
+    RARE_STRING,
     RULE_ID_PATTERN,
     Action,
     Decision,
@@ -28,15 +31,17 @@ from tractatus_datasets.features import Float32, UtcDate, UtcTimestamp
 
 __all__ = ["AggregatedRow", "FullRow", "IncidentRow"]
 
+LABELS = [label for _, label in BOUNDARIES.values()]
+
+
+def _literal(text: str) -> str:
+    """Escape only regex metacharacters: the schemas must also be valid ECMA-262 (JSON Schema) patterns."""
+    return re.sub(r"([.()\[\]{}+*?^$|\\])", r"\\\1", text)
+
+
 PSEUDONYM_PATTERN = r"^[0-9a-f]{32}$"
-VERDICT_PATTERN = r"^[A-Z][A-Z_]{1,39}$"
-BOUNDARY_PATTERN = (
-    "^(?:"
-    + "|".join(
-        label.replace(".", r"\.").replace("(", r"\(").replace(")", r"\)") for _, label in BOUNDARIES.values()
-    )
-    + ")$"
-)
+VERDICT_PATTERN = "^(?:" + "|".join(KNOWN_VERDICTS) + ")$"
+BOUNDARY_PATTERN = "^(?:" + "|".join(_literal(label) for label in [*LABELS, RARE_STRING]) + ")$"
 RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
 Pseudonym = Annotated[str, Field(pattern=PSEUDONYM_PATTERN)]
 
@@ -65,13 +70,13 @@ class FullRow(BaseModel):
         description="The service's verdict in one vocabulary: allow, warn, ask (a human must decide) or block"
     )
     verdict: Annotated[str, Field(pattern=VERDICT_PATTERN)] = Field(
-        description="The service's own verdict, e.g. PROCEED_WITH_CAUTION, REJECTED, BLOCKED"
+        description="The service's own verdict, e.g. PROCEED_WITH_CAUTION, REJECTED, BLOCKED; OTHER when rare"
     )
     outcome: Outcome = Field(
         description="What happened to the action: the decision, corrected by the recorded `allowed` flag"
     )
     boundary: Annotated[str, Field(pattern=BOUNDARY_PATTERN)] | None = Field(
-        description="Tractatus boundary involved, as section and name, e.g. `12.2 Innovation`"
+        description="Tractatus boundary involved, as section and name, e.g. `12.2 Innovation`; `other` when rare"
     )
     domain: Domain = Field(description="Quadrant of the decision; UNKNOWN when the source has none")
     context_pressure: PressureLevel = Field(

@@ -1,26 +1,70 @@
-"""The allow-list: which source fields the normaliser reads; everything else is dropped and counted.
+"""The allow-list: which source fields reach which column through which sanitiser; everything else
+is dropped and counted.
 
-Counts are by reason only. Key names of unknown fields are never written anywhere: an unknown
-key can itself be personal (a user's e-mail used as a key, say).
-
-| reason | fields |
-|---|---|
-| `personal` | `userId`, `ipAddress`, `userAgent` |
-| `free_text` | action descriptions, instruction text, titles, conflict values, extracted parameters, the pattern's `context`/`reason`, violation `rulText`/`details` |
-| `not_in_schema` | known enumerations and measurements the corpus does not carry (trend, metrics, confidence…) |
-| `bookkeeping` | `__v`, `updatedAt`, `createdAt` when `timestamp` is present, violation subdocument `_id` |
-| `unknown_field` / `unknown_metadata_key` | anything else |
+Default-deny: `ALLOW_LIST` names, for every column of `full`, the source fields it may read and the
+sanitiser that turns them into a published value. No other source value is read into a row. What is
+dropped is counted by reason, one count per value at any depth (a nested object counts its leaves).
+Key names of unknown fields are never written anywhere: an unknown key can itself be personal
+(a user's e-mail used as a key, say).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from tractatus_audit_corpus import mapping
 from tractatus_audit_corpus.vocab import Service, SourceFormat
 from tractatus_datasets.pipeline import Tally
 
-__all__ = ["READ_FIELDS", "READ_METADATA", "account_dropped"]
+__all__ = ["ALLOW_LIST", "READ_FIELDS", "READ_METADATA", "REASONS", "AllowListEntry", "account_dropped"]
+
+
+class AllowListEntry(NamedTuple):
+    sources: str  # the source fields the column may read
+    sanitiser: str  # what makes the published value safe
+
+
+ALLOW_LIST: dict[str, AllowListEntry] = {
+    "decision_id": AllowListEntry(
+        "`_id`, `audit_id`, or legacy file and line", "keyed HMAC-SHA256 pseudonym"
+    ),
+    "timestamp": AllowListEntry("`timestamp`, else `createdAt`", "coarsened to the granularity, UTC"),
+    "session": AllowListEntry("`sessionId`", "keyed HMAC-SHA256 pseudonym"),
+    "service": AllowListEntry(
+        "`service`, legacy `metadata.service`, `action`", "service vocabulary; rare → `Other`"
+    ),
+    "action": AllowListEntry("`action`", "action-code vocabulary; unknown or rare → `other`"),
+    "decision": AllowListEntry(
+        "the service's verdict field, `allowed`", "mapping table to allow/warn/ask/block"
+    ),
+    "verdict": AllowListEntry(
+        "the service's verdict field, `allowed`", "verdict vocabulary; unknown → flag label; rare → `OTHER`"
+    ),
+    "outcome": AllowListEntry("decision, `allowed`", "mapping table"),
+    "boundary": AllowListEntry(
+        "`boundary`, `tractatus_section`, their `metadata` twins, violations",
+        "boundary vocabulary; rare → `other`",
+    ),
+    "domain": AllowListEntry(
+        "`domain`, `metadata.quadrant`, `metadata.domain` (not BoundaryEnforcer's)", "quadrant vocabulary"
+    ),
+    "context_pressure": AllowListEntry(
+        "`metadata.pressure_level(_numeric)`, the session's analyses", "pressure-level vocabulary"
+    ),
+    "pressure_score": AllowListEntry("`metadata.overall_pressure`", "number in 0–1, else empty"),
+    "coordination": AllowListEntry("services of the same session within the window", "service vocabulary"),
+    "rules_checked": AllowListEntry(
+        "`rulesChecked`, the pattern's `rule_id`", "rule-id pattern; text dropped; rare → `other`"
+    ),
+    "violated_rules": AllowListEntry(
+        "`violations` strings or `ruleId`", "rule-id pattern; text dropped; rare → `other`"
+    ),
+    "severity": AllowListEntry("`violations[].severity`", "severity vocabulary"),
+    "duration_ms": AllowListEntry(
+        "`durationMs`, legacy `metadata.durationMs`", "non-negative number, else empty"
+    ),
+    "source_format": AllowListEntry("the record's shape", "source-format vocabulary"),
+}
 
 # Top-level fields each shape's normaliser reads (identifiers are read to be pseudonymised).
 READ_FIELDS: dict[SourceFormat, frozenset[str]] = {
@@ -64,6 +108,7 @@ READ_METADATA = frozenset(
     }
 )
 
+REASONS = ("personal", "free_text", "not_in_schema", "bookkeeping", "unknown_field", "unknown_metadata_key")
 _PERSONAL = frozenset({"userId", "ipAddress", "userAgent"})
 _BOOKKEEPING = frozenset({"__v", "updatedAt", "createdAt"})
 _FREE_TEXT = frozenset({"context", "reason"})
@@ -118,6 +163,15 @@ _NOT_IN_SCHEMA_METADATA = frozenset(
 )
 
 
+def _leaves(value: Any) -> int:
+    """How many values a dropped field held: one per scalar, at any depth (an empty container is one)."""
+    if isinstance(value, dict):
+        return sum(_leaves(item) for item in value.values()) or 1
+    if isinstance(value, list):
+        return sum(_leaves(item) for item in value) or 1
+    return 1
+
+
 def _metadata_reason(key: str) -> str:
     if key in _FREE_TEXT_METADATA:
         return "free_text"
@@ -126,33 +180,36 @@ def _metadata_reason(key: str) -> str:
     return "unknown_metadata_key"
 
 
+def _top_level_reason(key: str) -> str:
+    if key in _PERSONAL:
+        return "personal"
+    if key in _BOOKKEEPING:
+        return "bookkeeping"
+    if key in _FREE_TEXT or key == "metadata":  # the AuditLogger pattern's metadata is not read at all
+        return "free_text"
+    return "unknown_field"
+
+
 def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, tally: Tally) -> None:
     """Count, by reason, every source value that will not reach the release."""
     read = READ_FIELDS[shape]
     for key, value in doc.items():
-        if value is None or key in read:
-            continue
-        if key in _PERSONAL:
-            tally.add("personal")
-        elif key in _BOOKKEEPING:
-            tally.add("bookkeeping")
-        elif key in _FREE_TEXT:
-            tally.add("free_text")
-        elif key == "metadata":  # the AuditLogger pattern's metadata is not read at all
-            for _ in value if isinstance(value, dict) else [value]:
-                tally.add("free_text")
-        else:
-            tally.add("unknown_field")
+        if value is not None and key not in read:
+            tally.add(_top_level_reason(key), _leaves(value))
     metadata = doc.get("metadata") if "metadata" in read else None
     if isinstance(metadata, dict):
         verdict_key = mapping.VERDICTS.get(service, ("", {}))[0]
         for key, value in metadata.items():
-            if value is not None and key not in READ_METADATA and key != verdict_key:
-                tally.add(_metadata_reason(key))
+            if value is None:
+                continue
+            if key in READ_METADATA or key == verdict_key:
+                if isinstance(value, dict | list):  # read keys hold scalars; anything nested is dropped
+                    tally.add("unknown_metadata_key", _leaves(value))
+                continue
+            tally.add(_metadata_reason(key), _leaves(value))
     for violation in doc.get("violations") or []:
         if isinstance(violation, dict):
-            for key in ("rulText", "ruleText", "details"):
-                if violation.get(key):
-                    tally.add("free_text")
-            if violation.get("_id") is not None:
-                tally.add("bookkeeping")
+            for key, value in violation.items():
+                if key in ("ruleId", "severity") or value in (None, ""):
+                    continue
+                tally.add("bookkeeping" if key == "_id" else "free_text", _leaves(value))

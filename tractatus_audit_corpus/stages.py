@@ -16,11 +16,12 @@ from pydantic import ValidationError
 from tractatus_audit_corpus.models import FullRow
 from tractatus_audit_corpus.normalise import Normalised, normalise
 from tractatus_datasets.anonymise import Granularity, coarsen
+from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.pipeline import Quarantine, Rejected, Tally
 from tractatus_datasets.sources import RawRecord
 
-__all__ = ["Collected", "anonymise", "collect_rows", "validate"]
+__all__ = ["IDENTIFYING_FIELDS", "Collected", "anonymise", "collect_rows", "validate"]
 
 
 def anonymise(decision: Normalised, key: ExportKey, granularity: Granularity) -> dict[str, Any]:
@@ -68,6 +69,11 @@ class Collected:
     duplicates: int = 0
     events: Tally = field(default_factory=Tally)
     dropped: Tally = field(default_factory=Tally)
+    identifiers: Identifiers = field(default_factory=Identifiers)
+
+
+# Raw identifiers the leak gate searches every written file for (facts §1.9).
+IDENTIFYING_FIELDS = ("sessionId", "_id", "audit_id", "userId", "ipAddress", "userAgent")
 
 
 def collect_rows(
@@ -77,6 +83,10 @@ def collect_rows(
     seen: set[str] = set()
     for record in records:
         collected.read += 1
+        for name in IDENTIFYING_FIELDS:
+            value = (record.doc or {}).get(name)
+            if value is not None and not isinstance(value, dict | list | bool | int | float):
+                collected.identifiers.add(str(value))
         # Counted per record and kept only for records that become rows, so that the counts
         # describe the release; a rejected record is counted once, by its rejection reason.
         events, dropped = Tally(), Tally()

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 __all__ = [
     "BOUNDARIES",
+    "RARE_STRING",
     "RULE_ID",
     "RULE_ID_PATTERN",
     "Action",
@@ -116,14 +117,16 @@ BOUNDARIES: dict[str, tuple[str | None, str]] = {
     "AGENCY": ("12.6", "12.6 Agency"),
     "ERROR": (None, "ERROR (fail-safe)"),
 }
+RARE_STRING = "other"  # a boundary label or rule id seen fewer than k times
 
 # What may appear in `rules_checked` / `violated_rules`: identifiers, never rule or instruction text.
 # Instruction ids (with the `inst_<epoch-ms>` fallback), quickstart rule ids, governance document
 # ids, boundary keys, MetacognitiveVerifier check names, the pre-tool-use hook's pseudo rule id, and
-# the literal `instruction` that CrossReferenceValidator writes for an unnamed instruction.
+# the literal `instruction` that CrossReferenceValidator writes for an unnamed instruction; `other`
+# stands for ids seen fewer than k times (see `rare`).
 RULE_ID_PATTERN = (
     r"^(?:inst_\d{1,13}|(?:STR|OPS|TAC|SYS|SEC|VAL|QUAL)-\d{3}|TRA-[A-Z]{3}-\d{4}"
     r"|VALUES|INNOVATION|WISDOM|PURPOSE|MEANING|AGENCY|ERROR"
-    r"|Alignment|Coherence|Completeness|Safety|Alternatives|PRESSURE_CRITICAL|instruction)$"
+    r"|Alignment|Coherence|Completeness|Safety|Alternatives|PRESSURE_CRITICAL|instruction|other)$"
 )
 RULE_ID = re.compile(RULE_ID_PATTERN)

@@ -21,7 +21,7 @@ from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.spec import DatasetSpec
 
-__all__ = ["CardContent", "load_lines", "markdown_table", "render_card", "size_category"]
+__all__ = ["CardContent", "gate_sentence", "load_lines", "markdown_table", "render_card", "size_category"]
 
 _SIZE_CATEGORIES = [
     (1_000, "n<1K"),
@@ -40,6 +40,19 @@ class CardContent:
     summary: str
     sections: Sequence[tuple[str, str]]  # (heading, Markdown body)
     synthetic_note: str | None = None  # shown at the top when the data is not real
+
+
+def gate_sentence(manifest: Manifest) -> str:
+    """What the leak gate checked before the release was published (it exists only if this passed)."""
+    gate = manifest.gate
+    return (
+        f"Before publication the leak gate re-scanned the release: {gate.get('cells', 0):,} data cells in "
+        f"{gate.get('files', 0)} Parquet file(s) and then every file, with {gate.get('detectors', 0)} detectors "
+        f"(paths, e-mails, IPs, hosts, URLs with credentials, database URIs, cloud and SaaS keys, JWTs, private "
+        f"keys, high-entropy strings, also inside JSON, URL and base64 encodings), for the "
+        f"{gate.get('identifiers', 0):,} raw identifiers of the source and for their unkeyed hashes: no finding. "
+        "`tractatus-datasets scan PATH` repeats the check on any copy, such as a downloaded revision."
+    )
 
 
 def size_category(rows: int) -> str:

@@ -14,6 +14,7 @@ from tractatus_audit_corpus.mapping import ACTION_SERVICE
 from tractatus_audit_corpus.normalise import Normalised, normalise
 from tractatus_audit_corpus.stages import anonymise
 from tractatus_datasets.anonymise import Granularity
+from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.pipeline import Tally
 from tractatus_datasets.sources import RawRecord
 
@@ -76,14 +77,76 @@ def auditlogs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=300, deadline=None)
-@given(auditlogs())
-def test_no_free_value_reaches_a_row(doc: dict[str, Any]) -> None:
-    result = normalise(RawRecord("dump.json", 1, "mongoexport", doc, ""), Tally())
+@st.composite
+def legacy_lines(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "timestamp": "2025-10-10T01:00:00.000Z",
+        "sessionId": draw(free_text),
+        "action": draw(actions | free_text),
+        "rulesChecked": draw(st.lists(free_text, max_size=2)),
+        "violations": draw(st.lists(free_text, max_size=2)),
+        "allowed": draw(st.booleans()),
+        "metadata": draw(
+            st.dictionaries(
+                st.sampled_from(["service", "domain", "boundary", "quadrant"]) | free_text,
+                json_values,
+                max_size=4,
+            )
+        ),
+        **draw(st.dictionaries(free_text, json_values, max_size=2)),
+    }
+
+
+@st.composite
+def pattern_entries(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "audit_id": draw(free_text),
+        "timestamp": "2025-10-25T02:10:00.000Z",
+        "service": draw(st.just("BoundaryEnforcer") | free_text),
+        "decision": draw(st.sampled_from(["ALLOW", "WARN", "BLOCK"])),
+        "rule_id": draw(st.none() | free_text),
+        "context": draw(free_text),
+        "reason": draw(free_text),
+        "metadata": draw(json_values),
+    }
+
+
+records = (
+    auditlogs().map(lambda doc: ("mongoexport", doc))
+    | legacy_lines().map(lambda doc: ("legacy", doc))
+    | pattern_entries().map(lambda doc: ("mongoexport", doc))
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(records)
+def test_no_free_value_reaches_a_row(record: tuple[str, dict[str, Any]]) -> None:
+    kind, doc = record
+    result = normalise(RawRecord("dump.json", 1, kind, doc, ""), Tally())  # type: ignore[arg-type]
     if not isinstance(result, Normalised):
         return  # rejected records go to the quarantine, never to the release
     row = anonymise(result, KEY, Granularity.MINUTE)
     assert MARKER not in repr(row)
-    assert (
-        result.session_id is not None and MARKER in result.session_id
-    )  # it was there, and was pseudonymised
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.binary(min_size=16, max_size=64),
+    st.binary(min_size=16, max_size=64),
+    st.text(min_size=1),
+    st.text(min_size=1),
+)
+def test_pseudonyms_are_stable_for_a_key_and_differ_across_keys(
+    one: bytes, two: bytes, value: str, other: str
+) -> None:
+    first, again, second = (
+        ExportKey(one, demo=False),
+        ExportKey(bytes(one), demo=False),
+        ExportKey(two, demo=False),
+    )
+    assert first.pseudonym("session", value) == again.pseudonym("session", value)
+    if one != two:
+        assert first.pseudonym("session", value) != second.pseudonym("session", value)
+        assert first.fingerprint != second.fingerprint
+    if value != other:
+        assert first.pseudonym("session", value) != first.pseudonym("session", other)
