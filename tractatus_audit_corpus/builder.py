@@ -72,7 +72,8 @@ class AuditOptions:
 
 
 def _hashed(records: Iterable[RawRecord], digest: Any) -> Iterator[RawRecord]:
-    """Pass records through, hashing their text: the digest of a live collection as read."""
+    """Pass records through, hashing their text: the digest of a live collection as read (files are
+    digested from disk by `source_digest`)."""
     for record in records:
         digest.update(record.raw.encode() + b"\n")
         yield record
@@ -99,7 +100,9 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
         # failed run belongs to no release and must not be mistaken for this run's.
         quarantine = Quarantine(quarantine_path(options.out), options.on_bad_record, replace=True)
         try:
-            records = _hashed(progress(read_records(source), desc="Reading records", unit=" records"), digest)
+            records = progress(read_records(source), desc="Reading records", unit=" records")
+            if source.uri is not None:
+                records = _hashed(records, digest)
             collected = collect_rows(records, options.key, options.time_granularity, quarantine)
         finally:
             quarantine.close()

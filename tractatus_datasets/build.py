@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -45,8 +45,8 @@ def write_release(
     """Write everything into `root` (a staging folder), pass it through the leak gate, and prove it
     loads; exit 1 if either fails. The caller renames `root` into place only after this returns.
 
-    The gate runs twice: on the data, so that the manifest and card can report what it scanned, then
-    on every file, card and manifest included.
+    The gate scans the data first, so that the manifest and card can report what it scanned, then
+    the card and manifest once they are written.
     """
     shards = []
     for config in progress(spec.configs, desc="Writing shards", unit="config"):
@@ -54,7 +54,7 @@ def write_release(
         if table.schema != config.features.arrow_schema:
             raise ValueError(f"table for {config.name} does not match its features")  # a bug, not bad data
         shards += write_shards(table, root, config.name, max_shard_rows)
-    data_gate = _gate(root, spec, identifiers, only=".parquet")
+    data_gate = _gate(root, spec, identifiers, part="data")
     counts = counts.model_copy(
         update={"rows_by_config": {c.name: tables[c.name].num_rows for c in spec.configs}}
     )
@@ -74,7 +74,7 @@ def write_release(
     table_bytes = {name: table.nbytes for name, table in tables.items()}
     card = render_card(spec, manifest, content(manifest), table_bytes)
     (root / CARD_NAME).write_text(card, encoding="utf-8")
-    _gate(root, spec, identifiers)
+    _gate(root, spec, identifiers, part="text")
     problems = check_loadable(root, spec, manifest.counts.rows_by_config)
     if problems:
         raise ProblemsFound(problems, "the written release does not load with datasets.load_dataset")
@@ -82,9 +82,9 @@ def write_release(
 
 
 def _gate(
-    root: Path, spec: DatasetSpec, identifiers: Identifiers | None, only: str | None = None
+    root: Path, spec: DatasetSpec, identifiers: Identifiers | None, part: Literal["data", "text"]
 ) -> GateResult:
-    result = scan_release(root, identifiers, spec.pseudonym_columns, only=only)
+    result = scan_release(root, identifiers, spec.pseudonym_columns, part)
     if result.findings:
         raise ProblemsFound(
             [finding.problem() for finding in result.findings],

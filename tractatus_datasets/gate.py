@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,7 +26,7 @@ from tractatus_datasets.scrub import detect
 
 __all__ = ["MIN_IDENTIFIER_LENGTH", "Finding", "GateResult", "Identifiers", "scan_release"]
 
-MIN_IDENTIFIER_LENGTH = 6  # shorter ids ("s-1") would match ordinary words; they are counted, not searched
+MIN_IDENTIFIER_LENGTH = 6  # shorter ids ("s-1") would match ordinary words; they are not searched
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
 _HEX_TOKEN = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{16,64}(?![0-9a-fA-F])")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{16,64}")
@@ -42,18 +42,13 @@ class Identifiers:
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self.searched: set[str] = set()
-        self.too_short = 0
         for value in values:
             self.add(value)
 
     def add(self, value: str) -> None:
         value = value.strip()
-        if not value or value in self.searched:
-            return
-        if len(value) < MIN_IDENTIFIER_LENGTH:
-            self.too_short += 1
-            return
-        self.searched.add(value)
+        if len(value) >= MIN_IDENTIFIER_LENGTH:
+            self.searched.add(value)
 
     def hashes(self) -> set[str]:
         """Unkeyed digests of every identifier, whole and truncated: none may appear in a release."""
@@ -87,7 +82,6 @@ class GateResult:
     files: int = 0
     cells: int = 0
     identifiers: int = 0
-    short_identifiers: int = 0
 
     def summary(self) -> dict[str, int]:
         return {
@@ -197,14 +191,15 @@ def scan_release(
     root: Path,
     identifiers: Identifiers | None = None,
     pseudonym_columns: frozenset[str] = frozenset(),
-    only: str | None = None,
+    part: Literal["all", "data", "text"] = "all",
 ) -> GateResult:
-    """Scan every file under `root` (or only those with suffix `only`); see the module docstring."""
+    """Scan every file under `root`, or only its Parquet data, or only its other files; see the
+    module docstring."""
     identifiers = identifiers or Identifiers()
     scanner = _Scanner(identifiers, pseudonym_columns)
-    result = GateResult(identifiers=len(identifiers.searched), short_identifiers=identifiers.too_short)
+    result = GateResult(identifiers=len(identifiers.searched))
     for path in _files(root):
-        if only is not None and path.suffix != only:
+        if part != "all" and (path.suffix == ".parquet") != (part == "data"):
             continue
         name = path.relative_to(root).as_posix()
         result.files += 1
