@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from tractatus_audit_corpus.card_counts import counts_table
 from tractatus_audit_corpus.privacy import ALLOW_LIST
 from tractatus_datasets.card import gate_sentence, markdown_table
 from tractatus_datasets.manifest import Counts, Manifest
@@ -20,10 +19,8 @@ LIMITS = """\
   could only reach a release through a vocabulary column, which admits none; but the gate's absence
   of findings is evidence, not proof."""
 
-CountsTable = Callable[[dict[str, int], str], str]
 
-
-def _suppression(counts: Counts, k: int, counts_table: CountsTable) -> list[str]:
+def _suppression(counts: Counts, k: int) -> list[str]:
     rare = [counts_table(counts.rare_values, "")] if counts.rare_values else []
     return [
         f"* **Rare values:** values seen in fewer than {k} decisions became `other`"
@@ -35,7 +32,7 @@ def _suppression(counts: Counts, k: int, counts_table: CountsTable) -> list[str]
     ]
 
 
-def anonymisation_section(manifest: Manifest, counts_table: CountsTable) -> str:
+def anonymisation_section(manifest: Manifest) -> str:
     options, counts = manifest.options, manifest.counts
     k = options.get("k_threshold")
     allow_list = markdown_table(
@@ -64,7 +61,7 @@ def anonymisation_section(manifest: Manifest, counts_table: CountsTable) -> str:
             ),
             *([counts_table(counts.scrubbed, "")] if counts.scrubbed else []),
             *(
-                _suppression(counts, k, counts_table)
+                _suppression(counts, k)
                 if isinstance(k, int) and k > 1
                 else [f"* **Rare values and small cells:** not suppressed (k = {k})."]
             ),

@@ -14,11 +14,17 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import NamedTuple
 
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
-from tractatus_audit_corpus.vocab import Decision, IncidentReason, Outcome, PressureLevel, Service
+from tractatus_audit_corpus.vocab import (
+    Decision,
+    IncidentReason,
+    Outcome,
+    PressureLevel,
+    Service,
+    label_order,
+)
 from tractatus_datasets.pipeline import Tally
 
 __all__ = [
@@ -31,7 +37,6 @@ __all__ = [
 ]
 
 DEFAULT_WINDOW = dt.timedelta(seconds=2)
-_SERVICE_ORDER = {service: index for index, service in enumerate(Service)}
 _HIGH_PRESSURE = frozenset({PressureLevel.HIGH, PressureLevel.CRITICAL, PressureLevel.DANGEROUS})
 
 
@@ -72,7 +77,7 @@ def _coordinate(rows: list[FullRow], window: dt.timedelta, tally: Tally) -> None
             if high != index and rows[high].service is not row.service:
                 others.add(rows[high].service)
             high += 1
-        row.coordination = sorted(others, key=_SERVICE_ORDER.__getitem__)
+        row.coordination = sorted(others, key=label_order)
         tally.add("coordinated", bool(others))
 
 
@@ -125,16 +130,12 @@ class _Cell(NamedTuple):
         """Label order (the ClassLabel integers), not alphabetical order."""
         return (
             self.day,
-            _position(self.service),
-            _position(self.decision),
-            _position(self.outcome),
-            _position(self.context_pressure),
+            label_order(self.service),
+            label_order(self.decision),
+            label_order(self.outcome),
+            label_order(self.context_pressure),
             self.boundary or "",
         )
-
-
-def _position(member: StrEnum) -> int:
-    return list(type(member)).index(member)
 
 
 def aggregate(rows: Iterable[FullRow], k: int) -> tuple[list[AggregatedRow], dict[str, int]]:

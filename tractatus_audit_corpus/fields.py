@@ -27,27 +27,28 @@ def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def get_str(doc: Mapping[str, Any], key: str, *, required: bool = False, where: str = "") -> str | None:
+def _typed(doc: Mapping[str, Any], key: str, kind: type, expected: str, *, required: bool, where: str) -> Any:
+    """The value at `key` if it has type `kind`; None when absent (or `missing_field` if required)."""
+    name = where + key
     value = doc.get(key)
     if value is None:
         if required:
-            raise BadField("missing_field", where + key, f"required field {where + key} is missing")
+            raise BadField("missing_field", name, f"required field {name} is missing")
         return None
-    if not isinstance(value, str):
-        raise BadField("wrong_type", where + key, f"expected a string, found {_type_name(value)}")
-    if required and not value.strip():
+    if not isinstance(value, kind):
+        raise BadField("wrong_type", name, f"expected {expected}, found {_type_name(value)}")
+    return value
+
+
+def get_str(doc: Mapping[str, Any], key: str, *, required: bool = False, where: str = "") -> str | None:
+    value: str | None = _typed(doc, key, str, "a string", required=required, where=where)
+    if required and value is not None and not value.strip():
         raise BadField("missing_field", where + key, f"required field {where + key} is empty")
     return value
 
 
 def get_bool(doc: Mapping[str, Any], key: str, *, required: bool = False) -> bool | None:
-    value = doc.get(key)
-    if value is None:
-        if required:
-            raise BadField("missing_field", key, f"required field {key} is missing")
-        return None
-    if not isinstance(value, bool):
-        raise BadField("wrong_type", key, f"expected true or false, found {_type_name(value)}")
+    value: bool | None = _typed(doc, key, bool, "true or false", required=required, where="")
     return value
 
 
@@ -67,21 +68,13 @@ def get_number(doc: Mapping[str, Any], key: str) -> float | None:
 
 
 def get_mapping(doc: Mapping[str, Any], key: str, *, where: str = "") -> dict[str, Any]:
-    value = doc.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise BadField("wrong_type", where + key, f"expected an object, found {_type_name(value)}")
-    return value
+    value: dict[str, Any] | None = _typed(doc, key, dict, "an object", required=False, where=where)
+    return {} if value is None else value
 
 
 def get_list(doc: Mapping[str, Any], key: str) -> list[Any]:
-    value = doc.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise BadField("wrong_type", key, f"expected an array, found {_type_name(value)}")
-    return value
+    value: list[Any] | None = _typed(doc, key, list, "an array", required=False, where="")
+    return [] if value is None else value
 
 
 def get_id(doc: Mapping[str, Any], key: str) -> str | None:

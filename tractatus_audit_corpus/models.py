@@ -103,9 +103,8 @@ class FullRow(BaseModel):
     source_format: SourceFormat = Field(description="Which source shape the row came from")
 
     # Internal only, never written: the exact source time (orders rows within a session and
-    # drives coordination) and where the record came from (for error messages).
+    # drives coordination).
     _exact_time: dt.datetime = PrivateAttr()
-    _origin: str = PrivateAttr(default="")
 
 
 class IncidentRow(FullRow):

@@ -77,7 +77,6 @@ class Normalised:
     severity: Severity | None
     duration_ms: float | None
     source_format: SourceFormat
-    origin: str
 
 
 def detect_shape(record: RawRecord) -> SourceFormat:
@@ -138,7 +137,6 @@ def _decision_object(record: RawRecord, shape: SourceFormat, tally: Tally, dropp
         severity=severity,
         duration_ms=duration if duration is not None and duration >= 0 else None,
         source_format=shape,
-        origin=f"{record.origin}:{record.line}",
     )
 
 
@@ -179,7 +177,6 @@ def _pattern_entry(record: RawRecord, tally: Tally, dropped: Tally) -> Normalise
         severity=None,
         duration_ms=None,
         source_format=SourceFormat.AUDIT_LOGGER_PATTERN,
-        origin=f"{record.origin}:{record.line}",
     )
 
 

@@ -16,7 +16,7 @@ from tractatus_audit_corpus import mapping
 from tractatus_audit_corpus.vocab import Service, SourceFormat
 from tractatus_datasets.pipeline import Tally
 
-__all__ = ["ALLOW_LIST", "READ_FIELDS", "READ_METADATA", "REASONS", "AllowListEntry", "account_dropped"]
+__all__ = ["ALLOW_LIST", "READ_FIELDS", "READ_METADATA", "AllowListEntry", "account_dropped"]
 
 
 class AllowListEntry(NamedTuple):
@@ -108,7 +108,6 @@ READ_METADATA = frozenset(
     }
 )
 
-REASONS = ("personal", "free_text", "not_in_schema", "bookkeeping", "unknown_field", "unknown_metadata_key")
 _PERSONAL = frozenset({"userId", "ipAddress", "userAgent"})
 _BOOKKEEPING = frozenset({"__v", "updatedAt", "createdAt"})
 _FREE_TEXT = frozenset({"context", "reason"})

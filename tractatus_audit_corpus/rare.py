@@ -14,7 +14,7 @@ from typing import Any
 
 from tractatus_audit_corpus.mapping import RARE_VERDICT
 from tractatus_audit_corpus.models import FullRow
-from tractatus_audit_corpus.vocab import RARE_STRING, Action, Service
+from tractatus_audit_corpus.vocab import RARE_STRING, Action, Service, label_order
 
 __all__ = ["RARE_COLUMNS", "suppress_rare"]
 
@@ -31,11 +31,14 @@ def _rare(counts: Counter[Hashable], k: int, other: Hashable) -> set[Hashable]:
     return {value for value, n in counts.items() if n < k and value != other and value is not None}
 
 
+_SCALAR_COLUMNS = ("service", "action", "verdict", "boundary")
+
+
 def suppress_rare(rows: Sequence[FullRow], k: int) -> dict[str, int]:
     """Replace, in place, values seen in fewer than `k` rows; return how many cells changed, per column."""
     counts: dict[str, Counter[Hashable]] = {column: Counter() for column in RARE_COLUMNS}
     for row in rows:
-        for column in ("service", "action", "verdict", "boundary"):
+        for column in _SCALAR_COLUMNS:
             counts[column][getattr(row, column)] += 1
         counts["rule_ids"].update(set(row.rules_checked) | set(row.violated_rules))
     rare = {column: _rare(counts[column], k, RARE_COLUMNS[column]) for column in RARE_COLUMNS}
@@ -55,11 +58,10 @@ def suppress_rare(rows: Sequence[FullRow], k: int) -> dict[str, int]:
                 out.append(new)
         return out
 
-    order = list(Service).index
     for row in rows:
-        for column in ("service", "action", "verdict", "boundary"):
+        for column in _SCALAR_COLUMNS:
             setattr(row, column, swap(column, getattr(row, column), column))
         row.rules_checked = swap_all(row.rules_checked, "rule_ids", "rules_checked")
         row.violated_rules = swap_all(row.violated_rules, "rule_ids", "violated_rules")
-        row.coordination = sorted(swap_all(row.coordination, "service", "coordination"), key=order)
+        row.coordination = sorted(swap_all(row.coordination, "service", "coordination"), key=label_order)
     return dict(sorted(changed.items()))

@@ -48,17 +48,16 @@ def anonymise(decision: Normalised, key: ExportKey, granularity: Granularity) ->
     }
 
 
-def validate(values: dict[str, Any], decision: Normalised) -> FullRow | Rejected:
+def validate(values: dict[str, Any], decision: Normalised, record: RawRecord) -> FullRow | Rejected:
     """Check the row against the model; errors name fields, never echo values."""
     try:
         row = FullRow.model_validate(values)
     except ValidationError as error:
-        fields = ", ".join(".".join(str(part) for part in e["loc"]) for e in error.errors())
-        messages = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-        origin, _, line = decision.origin.rpartition(":")
-        return Rejected(origin, int(line), "invalid_row", messages, fields)
+        errors = [(".".join(str(part) for part in e["loc"]), e["msg"]) for e in error.errors()]
+        fields = ", ".join(field for field, _ in errors)
+        messages = "; ".join(f"{field}: {message}" for field, message in errors)
+        return Rejected(record.origin, record.line, "invalid_row", messages, fields)
     row._exact_time = decision.time
-    row._origin = decision.origin
     return row
 
 
@@ -94,7 +93,7 @@ def collect_rows(
         if isinstance(normalised, Rejected):
             quarantine.put(normalised, record.raw)
             continue
-        row = validate(anonymise(normalised, key, granularity), normalised)
+        row = validate(anonymise(normalised, key, granularity), normalised, record)
         if isinstance(row, Rejected):
             quarantine.put(row, record.raw)
             continue

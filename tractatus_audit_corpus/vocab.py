@@ -23,7 +23,13 @@ __all__ = [
     "Service",
     "Severity",
     "SourceFormat",
+    "label_order",
 ]
+
+
+def label_order(member: StrEnum) -> int:
+    """The member's ClassLabel integer: its position in its enum."""
+    return list(type(member)).index(member)
 
 
 class Service(StrEnum):

@@ -15,7 +15,6 @@ from pathlib import Path
 from tractatus_datasets import __version__
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.card import load_lines
-from tractatus_datasets.detectors import DETECTORS
 from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.gate import Identifiers, scan_release
 from tractatus_datasets.keys import ENV_VAR, load_key
@@ -157,13 +156,17 @@ def _scan(root: Path, identifiers_file: Path | None, plugins: dict[str, DatasetP
     except (OSError, ValueError, StopIteration):
         pass
     result = scan_release(root, identifiers, pseudonyms)
+    summary = result.summary()
     if result.findings:
         raise ProblemsFound(
             [finding.problem() for finding in result.findings],
-            f"{sum(f.count for f in result.findings)} finding(s) in {root}; do not publish it",
+            f"{summary['findings']} finding(s) in {root}; do not publish it",
         )
-    searched = f" and {result.identifiers:,} identifiers" if result.identifiers else ""
-    return f"scanned {result.files} file(s), {result.cells:,} cells, with {len(DETECTORS)} detectors{searched}: no finding"
+    searched = f" and {summary['identifiers']:,} identifiers" if summary["identifiers"] else ""
+    return (
+        f"scanned {summary['files']} file(s), {summary['cells']:,} cells, "
+        f"with {summary['detectors']} detectors{searched}: no finding"
+    )
 
 
 def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["DETECTORS", "ENCODED_SHAPES", "Detector", "entropy", "find", "scrub_plain"]
+__all__ = ["DETECTORS", "ENCODED_SHAPES", "Detector", "entropy", "scrub_plain"]
 
 # Hosts that public documentation may name; never flagged as a host-name leak.
 PUBLIC_HOSTS = frozenset(
@@ -250,10 +250,3 @@ def scrub_plain(text: str, counts: Counter[str] | None = None, only: frozenset[s
             last = match.end()
         text = "".join([*parts, text[last:]])
     return text
-
-
-def find(text: str) -> list[str]:
-    """Names of the detectors that fire on `text` (plain text only; see `scrub` for decoding)."""
-    counts: Counter[str] = Counter()
-    scrub_plain(text, counts)
-    return sorted(counts)

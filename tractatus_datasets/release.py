@@ -41,7 +41,7 @@ def _refuse_existing(out: Path) -> None:
 def staged_release(out: Path) -> Iterator[Path]:
     """Yield a staging folder; on success rename it to `out`, on any error remove it."""
     _refuse_existing(out)
-    parent = out.parent if str(out.parent) else Path()
+    parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))

@@ -16,6 +16,7 @@ import binascii
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -25,7 +26,7 @@ __all__ = ["detect", "scrub"]
 
 _PLACEHOLDERS = {detector.name: detector.placeholder for detector in DETECTORS}
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
-_MAX_DEPTH = 3
+_MAX_DEPTH = 3  # nesting of decodings (JSON in base64 in a URL…)
 _MAX_ROUNDS = 8
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
@@ -37,6 +38,16 @@ def _unescape(text: str) -> str:
 
 # Encodings that can hide a leak from the patterns: (counter name, cheap marker, one decoding step).
 _DECODINGS = (("url_encoded", "%", unquote), ("escaped", "\\", _unescape))
+
+
+def _fixed_point(step: Callable[[str], str], text: str, limit: int) -> str:
+    """Apply `step` until the text stops changing, at most `limit` times."""
+    for _ in range(limit):
+        changed = step(text)
+        if changed == text:
+            break
+        text = changed
+    return text
 
 
 def _decode_base64(token: str) -> str | None:
@@ -78,12 +89,7 @@ def _scrub(text: str, counts: Counter[str], depth: int) -> str:
         for name, marker, decode in _DECODINGS:
             if marker not in text:
                 continue
-            decoded = text
-            for _ in range(_MAX_DEPTH):  # decode to a fixed point, so that a second pass finds nothing new
-                once = decode(decoded)
-                if once == decoded:
-                    break
-                decoded = once
+            decoded = _fixed_point(decode, text, _MAX_DEPTH)  # so that a second pass finds nothing new
             if decoded != text:
                 inner = Counter()
                 cleaned = _scrub(decoded, inner, depth + 1)
@@ -94,12 +100,7 @@ def _scrub(text: str, counts: Counter[str], depth: int) -> str:
         text = scrub_plain(text, counts, only=ENCODED_SHAPES)
         text = _BASE64.sub(lambda match: _base64_replacement(match.group(), counts, depth), text)
     # Replacing one span can expose its neighbour (`host::6306AKIA…/home/x`): repeat to a fixed point.
-    for _ in range(_MAX_ROUNDS):
-        cleaned = scrub_plain(text, counts)
-        if cleaned == text:
-            break
-        text = cleaned
-    return text
+    return _fixed_point(lambda current: scrub_plain(current, counts), text, _MAX_ROUNDS)
 
 
 def _base64_replacement(token: str, counts: Counter[str], depth: int) -> str:
