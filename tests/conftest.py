@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +13,9 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="tractatus-tests-hf-")  # never the user's cache
 os.environ.pop("TRACTATUS_PSEUDONYM_KEY", None)
 
+# Only now: these import `datasets`.
+from tests.helpers import make_key
 from tractatus_datasets.keys import ExportKey
-
-GOLDEN = Path(__file__).parent / "golden"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,23 +38,6 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
-def make_key(label: str = "tests") -> ExportKey:
-    """A key derived at run time; no key material is written in the test sources."""
-    return ExportKey(hashlib.sha256(f"tractatus-datasets {label}".encode()).hexdigest().encode(), demo=False)
-
-
 @pytest.fixture
 def key() -> ExportKey:
     return make_key()
-
-
-def check_golden(path: Path, actual: str, update: bool) -> None:
-    """Compare with a golden file, or rewrite it under --update-golden (then review the diff)."""
-    if update or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        if not update:
-            pytest.fail(f"golden file {path} did not exist; written now, review it and re-run")
-    assert actual == path.read_text(encoding="utf-8"), (
-        f"{path} differs; if intended, re-run with --update-golden"
-    )

@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.audit import shapes
-from tests.conftest import make_key
-
-SCRIPT = Path(sys.executable).with_name("tractatus-datasets")
-
-
-def run(
-    *args: str | Path, key: bytes | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TRACTATUS_PSEUDONYM_KEY"}
-    if key is not None:
-        env["TRACTATUS_PSEUDONYM_KEY"] = key.decode()
-    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "tractatus_datasets.cli"]
-    return subprocess.run(
-        [*command, *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
+from tests.helpers import make_key, run
 
 
 @pytest.fixture

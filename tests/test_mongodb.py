@@ -13,7 +13,7 @@ import pytest
 from bson import json_util
 
 from tests.audit import shapes
-from tests.audit.test_shapes_golden import export
+from tests.helpers import export
 from tractatus_datasets import mongo
 from tractatus_datasets.errors import UsageError
 

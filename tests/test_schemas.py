@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
-from tests.audit.test_shapes_golden import export
+from tests.helpers import export
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.schemas import check_schemas, render_schemas
 

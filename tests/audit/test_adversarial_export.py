@@ -14,7 +14,7 @@ import datasets
 import pytest
 from bson import ObjectId, json_util
 
-from tests.audit.test_shapes_golden import export, leaks_in
+from tests.helpers import export, leaks_in
 from tests.leaks import NEGATIVE_CONTROLS, Leak, leaks
 from tractatus_datasets.manifest import Manifest
 

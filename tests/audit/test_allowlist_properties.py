@@ -9,7 +9,7 @@ from bson import ObjectId
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_key
+from tests.helpers import make_key
 from tractatus_audit_corpus.mapping import ACTION_SERVICE
 from tractatus_audit_corpus.normalise import Normalised, normalise
 from tractatus_audit_corpus.stages import anonymise

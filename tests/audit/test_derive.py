@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-from typing import Any
-
+from tests.helpers import make
 from tractatus_audit_corpus.derive import (
     DEFAULT_WINDOW,
     aggregate,
@@ -15,35 +12,6 @@ from tractatus_audit_corpus.derive import (
 )
 from tractatus_audit_corpus.models import FullRow
 from tractatus_datasets.pipeline import Tally
-
-T0 = dt.datetime(2025, 10, 25, 1, 0, tzinfo=dt.UTC)
-
-
-def make(service: str, seconds: float, session: str | None = "a" * 32, **fields: Any) -> FullRow:
-    exact = T0 + dt.timedelta(seconds=seconds)
-    values = {
-        "decision_id": hashlib.md5(f"{service}{seconds}".encode(), usedforsecurity=False).hexdigest(),
-        "timestamp": exact.replace(second=0, microsecond=0),
-        "session": session,
-        "service": service,
-        "action": "other",
-        "decision": "allow",
-        "verdict": "ALLOWED",
-        "outcome": "allowed",
-        "boundary": None,
-        "domain": "UNKNOWN",
-        "context_pressure": "UNKNOWN",
-        "pressure_score": None,
-        "coordination": [],
-        "rules_checked": [],
-        "violated_rules": [],
-        "severity": None,
-        "duration_ms": None,
-        "source_format": "mongodb_auditlog",
-    } | fields
-    row = FullRow.model_validate(values)
-    row._exact_time = exact
-    return row
 
 
 def names(row: FullRow) -> list[str]:

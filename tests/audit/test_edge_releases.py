@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from bson import ObjectId, json_util
 
-from tests.audit.test_shapes_golden import export
+from tests.helpers import export
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE, check_loadable

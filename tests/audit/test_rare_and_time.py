@@ -12,8 +12,7 @@ from bson import ObjectId, json_util
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.audit.test_derive import make
-from tests.audit.test_shapes_golden import export
+from tests.helpers import KEY, export, make
 from tractatus_audit_corpus.models import FullRow
 from tractatus_audit_corpus.privacy import ALLOW_LIST
 from tractatus_audit_corpus.rare import suppress_rare
@@ -121,8 +120,6 @@ def test_time_granularity_and_order_within_a_session(
     by_session: dict[str, list[str]] = {}
     for session, decision_id in zip(full["session"], full["decision_id"], strict=True):
         by_session.setdefault(session, []).append(decision_id)
-    from tests.audit.test_shapes_golden import KEY
-
     true_order = [
         KEY.pseudonym("decision", str(docs[i]["_id"])) for i in sorted(range(5), key=lambda i: offsets[i])
     ]

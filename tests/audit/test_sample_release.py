@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from bson import json_util
 
-from tests.audit.test_shapes_golden import leaks_in
+from tests.helpers import leaks_in
 from tractatus_audit_corpus.builder import AuditOptions, export_audit
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.anonymise import Granularity

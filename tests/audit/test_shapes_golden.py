@@ -13,36 +13,14 @@ import datasets
 import pytest
 
 from tests.audit import shapes
-from tests.conftest import GOLDEN, check_golden, make_key
-from tractatus_audit_corpus.builder import AuditOptions, export_audit
-from tractatus_datasets.anonymise import Granularity
+from tests.helpers import GOLDEN, KEY, check_golden, export, leaks_in
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import Manifest
-from tractatus_datasets.pipeline import BadRecordPolicy
-from tractatus_datasets.plugins import ExportOptions
-
-KEY = make_key("golden shapes")
 
 
 def pseudonym(key: ExportKey, namespace: str, value: str) -> str:
     """Written out again here, independently: a release's ids must never silently change."""
     return hmac.new(key.secret, f"{namespace}\x00{value}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def export(source: Path | str, out: Path, k: int = 1, **overrides: Any) -> Manifest:
-    """Export with the test key. k=1 turns rare-value suppression off: these tests are about exact
-    normalisation; suppression has tests of its own."""
-    options = ExportOptions(
-        source=str(source),
-        out=out,
-        version="1.0.0",
-        key=KEY,
-        time_granularity=Granularity.MINUTE,
-        max_shard_rows=1000,
-        on_bad_record=BadRecordPolicy.QUARANTINE,
-    )
-    options = ExportOptions(**{**vars(options), **overrides})
-    return export_audit(options, AuditOptions(k_threshold=k))
 
 
 @pytest.fixture(scope="module")
@@ -181,31 +159,3 @@ def test_no_raw_identifier_reaches_any_file(release: tuple[Path, Manifest]) -> N
     out, _ = release
     found = leaks_in(out, shapes.RAW_IDENTIFIERS)
     assert found == []
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for key, item in value.items() for text in [str(key), *_strings(item)]]
-    if isinstance(value, list):
-        return [text for item in value for text in _strings(item)]
-    return []
-
-
-def leaks_in(root: Path, needles: list[str]) -> list[tuple[str, str]]:
-    """(file, needle) for every needle found in any raw string of any file: Parquet cells at any
-    depth, column names and schema metadata, and every text file."""
-    import pyarrow.parquet as pq
-
-    hits = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.suffix == ".parquet":
-            table = pq.read_table(path)
-            metadata = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-            strings = _strings(table.to_pylist()) + table.column_names + _strings(metadata)
-        else:
-            strings = [path.read_text(encoding="utf-8")]
-        blob = "\x00".join(strings)
-        hits += [(path.relative_to(root).as_posix(), needle) for needle in needles if needle in blob]
-    return hits

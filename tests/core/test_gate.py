@@ -12,9 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
-from tests.audit.test_shapes_golden import export
+from tests.helpers import export, run
 from tests.leaks import leaks
-from tests.test_cli import run
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.errors import ProblemsFound
 from tractatus_datasets.gate import Identifiers, scan_release

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_key
+from tests.helpers import make_key
 from tractatus_datasets.errors import UsageError
 from tractatus_datasets.keys import DEMO_KEY, ENV_VAR, ExportKey, load_key
 

@@ -1,0 +1,138 @@
+"""Helpers the tests share: a test key, an export with it, a leak search, and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tractatus_audit_corpus.builder import AuditOptions, export_audit
+from tractatus_audit_corpus.models import FullRow
+from tractatus_datasets.anonymise import Granularity
+from tractatus_datasets.keys import ExportKey
+from tractatus_datasets.manifest import Manifest
+from tractatus_datasets.pipeline import BadRecordPolicy
+from tractatus_datasets.plugins import ExportOptions
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def make_key(label: str = "tests") -> ExportKey:
+    """A key derived at run time; no key material is written in the test sources."""
+    return ExportKey(hashlib.sha256(f"tractatus-datasets {label}".encode()).hexdigest().encode(), demo=False)
+
+
+def check_golden(path: Path, actual: str, update: bool) -> None:
+    """Compare with a golden file, or rewrite it under --update-golden (then review the diff)."""
+    if update or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        if not update:
+            pytest.fail(f"golden file {path} did not exist; written now, review it and re-run")
+    assert actual == path.read_text(encoding="utf-8"), (
+        f"{path} differs; if intended, re-run with --update-golden"
+    )
+
+
+KEY = make_key("golden shapes")
+
+
+def export(source: Path | str, out: Path, k: int = 1, **overrides: Any) -> Manifest:
+    """Export with the test key. k=1 turns rare-value suppression off: these tests are about exact
+    normalisation; suppression has tests of its own."""
+    options = ExportOptions(
+        source=str(source),
+        out=out,
+        version="1.0.0",
+        key=KEY,
+        time_granularity=Granularity.MINUTE,
+        max_shard_rows=1000,
+        on_bad_record=BadRecordPolicy.QUARANTINE,
+    )
+    options = ExportOptions(**{**vars(options), **overrides})
+    return export_audit(options, AuditOptions(k_threshold=k))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in [str(key), *_strings(item)]]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def leaks_in(root: Path, needles: list[str]) -> list[tuple[str, str]]:
+    """(file, needle) for every needle found in any raw string of any file: Parquet cells at any
+    depth, column names and schema metadata, and every text file."""
+    import pyarrow.parquet as pq
+
+    hits = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if path.suffix == ".parquet":
+            table = pq.read_table(path)
+            metadata = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+            strings = _strings(table.to_pylist()) + table.column_names + _strings(metadata)
+        else:
+            strings = [path.read_text(encoding="utf-8")]
+        blob = "\x00".join(strings)
+        hits += [(path.relative_to(root).as_posix(), needle) for needle in needles if needle in blob]
+    return hits
+
+
+T0 = dt.datetime(2025, 10, 25, 1, 0, tzinfo=dt.UTC)
+
+
+def make(service: str, seconds: float, session: str | None = "a" * 32, **fields: Any) -> FullRow:
+    exact = T0 + dt.timedelta(seconds=seconds)
+    values = {
+        "decision_id": hashlib.md5(f"{service}{seconds}".encode(), usedforsecurity=False).hexdigest(),
+        "timestamp": exact.replace(second=0, microsecond=0),
+        "session": session,
+        "service": service,
+        "action": "other",
+        "decision": "allow",
+        "verdict": "ALLOWED",
+        "outcome": "allowed",
+        "boundary": None,
+        "domain": "UNKNOWN",
+        "context_pressure": "UNKNOWN",
+        "pressure_score": None,
+        "coordination": [],
+        "rules_checked": [],
+        "violated_rules": [],
+        "severity": None,
+        "duration_ms": None,
+        "source_format": "mongodb_auditlog",
+    } | fields
+    row = FullRow.model_validate(values)
+    row._exact_time = exact
+    return row
+
+
+SCRIPT = Path(sys.executable).with_name("tractatus-datasets")
+
+
+def run(
+    *args: str | Path, key: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TRACTATUS_PSEUDONYM_KEY"}
+    if key is not None:
+        env["TRACTATUS_PSEUDONYM_KEY"] = key.decode()
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "tractatus_datasets.cli"]
+    return subprocess.run(
+        [*command, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
