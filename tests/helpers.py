@@ -14,10 +14,8 @@ import pytest
 
 from tractatus_audit_corpus.builder import AuditOptions, export_audit
 from tractatus_audit_corpus.models import FullRow
-from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import Manifest
-from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import ExportOptions
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -46,17 +44,11 @@ KEY = make_key("golden shapes")
 def export(source: Path | str, out: Path, k: int = 1, **overrides: Any) -> Manifest:
     """Export with the test key. k=1 turns rare-value suppression off: these tests are about exact
     normalisation; suppression has tests of its own."""
-    options = ExportOptions(
-        source=str(source),
-        out=out,
-        version="1.0.0",
-        key=KEY,
-        time_granularity=Granularity.MINUTE,
-        max_shard_rows=1000,
-        on_bad_record=BadRecordPolicy.QUARANTINE,
-    )
-    options = ExportOptions(**{**vars(options), **overrides})
-    return export_audit(options, AuditOptions(k_threshold=k))
+    common = {"source": str(source), "out": out, "version": "1.0.0", "max_shard_rows": 1000}
+    audit = {"key": KEY, "k_threshold": k}
+    for name, value in overrides.items():
+        (common if name in ExportOptions.__dataclass_fields__ else audit)[name] = value
+    return export_audit(ExportOptions(**common), AuditOptions(**audit))
 
 
 def _strings(value: Any) -> list[str]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
 from tests.helpers import make_key, run
+from tractatus_evolution_log.events import SHIPPED_EVENTS, read_events
 
 
 @pytest.fixture
@@ -100,7 +104,41 @@ def test_demo_runs_to_the_end_and_prints_the_lines_to_try(tmp_path: Path) -> Non
         'load_dataset("tractatus-framework/audit-decisions", revision="v1.0.0")',
         'load_dataset("tractatus-framework/audit-decisions", "aggregated", revision="v1.0.0")',
         'load_dataset("tractatus-framework/audit-decisions", "incidents", revision="v1.0.0")',
+        'load_dataset("tractatus-framework/evolution-log", "incidents", revision="v1.0.0")',
     ):
         assert line in result.stdout
-    assert sorted(p.name for p in (tmp_path / "build").iterdir()) == ["audit-decisions", "sample"]
+    build = tmp_path / "build"
+    assert sorted(p.name for p in build.iterdir()) == ["audit-decisions", "evolution-log", "sample"]
     assert run("demo", cwd=tmp_path).returncode == 2
+
+    # The two releases agree on their links: each incident's count is the number of audit
+    # incident rows that name it.
+    audit = pq.read_table(sorted((build / "audit-decisions/data/incidents").glob("*.parquet")))
+    named = Counter(audit.column("incident_id").to_pylist())
+    evolution = pq.read_table(sorted((build / "evolution-log/data/incidents").glob("*.parquet")))
+    counts = dict(
+        zip(*evolution.select(["incident_id", "linked_decisions"]).to_pydict().values(), strict=True)
+    )
+    assert counts == {incident: named.get(incident, 0) for incident in counts}
+    assert counts["prohibited-term-blocked"] > 0  # the sample's inst_018 blocks on 2025-10-25 (NZ)
+    assert sum(counts.values()) == audit.num_rows - named[None]
+
+
+def test_export_links_incidents_to_the_shipped_history_or_to_the_given_events(source: Path) -> None:
+    out = source.parent / "release"
+    result = run(
+        "export", "audit", "--source", source, "--out", out, "--version", "1.0.0", key=make_key().secret
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "MANIFEST.json").read_text())
+    assert manifest["options"]["incident_links"] == read_events(SHIPPED_EVENTS).digest
+    assert "**Incident links.** `incidents.incident_id` names the incident" in (out / "README.md").read_text()
+
+    broken = source.parent / "events"
+    broken.mkdir()
+    (broken / "x.md").write_text("no front matter\n")
+    args = ["--source", source, "--out", source.parent / "second", "--version", "1.0.0"]
+    result = run("export", "audit", *args, "--evolution-events", broken, key=make_key().secret)
+    assert result.returncode == 1
+    assert "  x.md:1: must start with a '---' line opening the front matter" in result.stderr
+    assert not (source.parent / "second").exists()

@@ -16,12 +16,23 @@ from tests.audit import shapes
 from tests.helpers import export
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.schemas import check_schemas, render_schemas
+from tractatus_datasets.spec import DatasetSpec
+from tractatus_evolution_log.builder import SPEC as EVOLUTION
+from tractatus_evolution_log.events import front_matter_schema
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
 
-def test_checked_in_schemas_match_the_models() -> None:
-    assert check_schemas(SPEC, SCHEMAS) == []
+@pytest.mark.parametrize("spec", [SPEC, EVOLUTION], ids=lambda spec: spec.name)
+def test_checked_in_schemas_match_the_models(spec: DatasetSpec) -> None:
+    assert check_schemas(spec, SCHEMAS) == []
+
+
+def test_the_event_reader_validates_with_the_checked_in_schema() -> None:
+    checked_in = json.loads((SCHEMAS / "evolution_log" / "source-event.schema.json").read_text())
+    assert front_matter_schema() == checked_in
+    assert checked_in["additionalProperties"] is False
+    assert checked_in["then"]["required"] == ["severity", "root_cause", "response"]
 
 
 def test_drift_is_reported_per_file(tmp_path: Path) -> None:

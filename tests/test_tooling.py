@@ -25,3 +25,29 @@ def test_tool_passes(command: list[str]) -> None:
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# What writing a release involves; only the shared core may do it (`tractatus_datasets.build`).
+RELEASE_WRITING = (
+    "write_table",
+    "ParquetWriter",
+    "to_parquet",
+    "MetadataConfigs",
+    "DatasetCardData",
+    "DatasetInfosDict",
+    "to_yaml",
+    "yaml.dump",
+    "safe_dump",
+    "write_manifest",
+    "render_card",
+    "write_shards",
+)
+
+
+@pytest.mark.parametrize("package", ["tractatus_audit_corpus", "tractatus_evolution_log"])
+def test_dataset_packages_hold_no_copy_of_the_writer_card_or_manifest(package: str) -> None:
+    sources = {path.name: path.read_text() for path in (ROOT / package).glob("*.py")}
+    copies = [(name, word) for name, text in sources.items() for word in RELEASE_WRITING if word in text]
+    assert copies == []
+    assert "from tractatus_datasets.build import write_release" in sources["builder.py"]
+    assert "write_release(" in sources["builder.py"].split("def ", 1)[1]

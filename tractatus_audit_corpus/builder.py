@@ -23,18 +23,21 @@ from tractatus_audit_corpus.derive import (
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
 from tractatus_audit_corpus.rare import suppress_rare
 from tractatus_audit_corpus.stages import collect_rows
+from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.build import write_release
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 from tractatus_datasets.features import to_arrow_table
+from tractatus_datasets.keys import ExportKey
+from tractatus_datasets.links import IncidentWindow
 from tractatus_datasets.manifest import Counts, Manifest, SourceInfo
-from tractatus_datasets.pipeline import Quarantine
+from tractatus_datasets.pipeline import BadRecordPolicy, Quarantine
 from tractatus_datasets.plugins import ExportOptions
 from tractatus_datasets.progress import progress
 from tractatus_datasets.release import check_version, quarantine_path, staged_release
 from tractatus_datasets.sources import RawRecord, Source, discover, read_records, source_digest
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
-__all__ = ["CONFIGS", "SPEC", "AuditOptions", "export_audit"]
+__all__ = ["CONFIGS", "SPEC", "AuditOptions", "IncidentLinks", "export_audit"]
 
 CONFIGS = (
     ConfigSpec("full", FullRow, "one governance decision taken by one framework service", default=True),
@@ -62,13 +65,25 @@ SPEC = DatasetSpec(
 
 
 @dataclass(frozen=True)
+class IncidentLinks:
+    """The evolution-log incidents that `incidents.incident_id` refers to, and which events they are."""
+
+    windows: tuple[IncidentWindow, ...]
+    events_digest: str  # the evolution-log source the windows were read from
+
+
+@dataclass(frozen=True)
 class AuditOptions:
     """What only the audit export needs beyond the common options."""
 
+    key: ExportKey
+    time_granularity: Granularity = Granularity.MINUTE
+    on_bad_record: BadRecordPolicy = BadRecordPolicy.QUARANTINE
     collection: str = "auditLogs"
     json_array: bool | None = None
     coordination_window: dt.timedelta = DEFAULT_WINDOW
     k_threshold: int = 5
+    links: IncidentLinks | None = None
 
 
 def _hashed(records: Iterable[RawRecord], digest: Any) -> Iterator[RawRecord]:
@@ -98,12 +113,12 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
     with staged_release(options.out) as staging:
         # Only now, once `out` is known not to exist: a quarantine file left there by an earlier
         # failed run belongs to no release and must not be mistaken for this run's.
-        quarantine = Quarantine(quarantine_path(options.out), options.on_bad_record, replace=True)
+        quarantine = Quarantine(quarantine_path(options.out), audit.on_bad_record, replace=True)
         try:
             records = progress(read_records(source), desc="Reading records", unit=" records")
             if source.uri is not None:
                 records = _hashed(records, digest)
-            collected = collect_rows(records, options.key, options.time_granularity, quarantine)
+            collected = collect_rows(records, audit.key, audit.time_granularity, quarantine)
         finally:
             quarantine.close()
         if not collected.rows:
@@ -114,11 +129,12 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
         derive_session_context(collected.rows, audit.coordination_window, collected.events)
         rare = suppress_rare(collected.rows, audit.k_threshold)
         rows = sorted(collected.rows, key=sort_key)
+        links = audit.links
         aggregated, suppressed = aggregate(rows, audit.k_threshold)
         tables = {
             "full": to_arrow_table(rows, FullRow),
             "aggregated": to_arrow_table(aggregated, AggregatedRow),
-            "incidents": to_arrow_table(incidents(rows), IncidentRow),
+            "incidents": to_arrow_table(incidents(rows, links.windows if links else ()), IncidentRow),
         }
         counts = Counts(
             read=collected.read,
@@ -140,14 +156,15 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             version=options.version,
             release_date=options.release_date or max(row.timestamp for row in rows).date(),
             source=_source_info(source, digest.hexdigest()),
-            key=options.key,
+            key=audit.key,
             counts=counts,
             options={
-                "time_granularity": options.time_granularity.value,
+                "time_granularity": audit.time_granularity.value,
                 "coordination_window_seconds": audit.coordination_window.total_seconds(),
                 "k_threshold": audit.k_threshold,
                 "max_shard_rows": options.max_shard_rows,
-                "on_bad_record": options.on_bad_record.value,
+                "on_bad_record": audit.on_bad_record.value,
+                **({"incident_links": links.events_digest} if links else {}),
             },
             content=card_content,
             max_shard_rows=options.max_shard_rows,

@@ -45,7 +45,7 @@ def anonymisation_section(manifest: Manifest) -> str:
             "source value is dropped.",
             allow_list,
             "* **Pseudonymised:** `decision_id` and `session` are HMAC-SHA256 pseudonyms under the export key "
-            f"(fingerprint `{manifest.key.fingerprint}`); the same key gives the same pseudonyms in every "
+            f"(fingerprint `{manifest.key.fingerprint if manifest.key else 'none'}`); the same key gives the same pseudonyms in every "
             "release. No unkeyed hash of any identifier is published.",
             f"* **Coarsened:** timestamps are truncated to the {options.get('time_granularity')}; rows keep "
             "their true order within a session.",

@@ -92,15 +92,28 @@ def _mapping_section(manifest: Manifest) -> str:
             "**Context pressure** is the row's own level, else the latest pressure analysis of the same "
             f"session no later than the row plus {window} s. **Coordination** lists the other services that "
             f"decided in the same session within ± {window} s.",
+            *_links_sentence(manifest),
         ]
     )
+
+
+def _links_sentence(manifest: Manifest) -> list[str]:
+    digest = manifest.options.get("incident_links")
+    if digest is None:
+        return ["**Incident links** were not made for this release: `incidents.incident_id` is null."]
+    return [
+        "**Incident links.** `incidents.incident_id` names the incident of the "
+        "[Framework Evolution Log](https://huggingface.co/datasets/tractatus-framework/evolution-log) "
+        "whose dated period holds the decision and one of whose rules it violated (the shortest such "
+        f"period wins). The incidents were read from the event files with digest `{digest}`."
+    ]
 
 
 def card_content(manifest: Manifest) -> CardContent:
     quarantined = counts_table(manifest.counts.quarantined_by_reason, "No record was quarantined.")
     return CardContent(
         summary=SUMMARY,
-        synthetic_note=SYNTHETIC if manifest.key.demo else None,
+        synthetic_note=SYNTHETIC if manifest.key is not None and manifest.key.demo else None,
         sections=[
             ("Source and normalisation", _mapping_section(manifest)),
             ("Anonymisation", anonymisation_section(manifest)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
@@ -25,6 +25,7 @@ from tractatus_audit_corpus.vocab import (
     Service,
     label_order,
 )
+from tractatus_datasets.links import IncidentWindow, link_incident
 from tractatus_datasets.pipeline import Tally
 
 __all__ = [
@@ -106,14 +107,16 @@ def incident_reasons(row: FullRow) -> list[IncidentReason]:
     return reasons
 
 
-def incidents(rows: Iterable[FullRow]) -> list[IncidentRow]:
-    """The incident rows, in the order given. Linking to evolution-log incidents comes later (`incident_id`)."""
+def incidents(rows: Iterable[FullRow], windows: Sequence[IncidentWindow] = ()) -> list[IncidentRow]:
+    """The incident rows, in the order given, each linked to the evolution-log incident it belongs
+    to among `windows` (see `tractatus_datasets.links`)."""
     picked = []
     for row in rows:
         reasons = incident_reasons(row)
         if reasons:
+            incident_id = link_incident(windows, row.timestamp, row.violated_rules)
             picked.append(
-                IncidentRow.model_construct(**dict(row), incident_reasons=reasons, incident_id=None)
+                IncidentRow.model_construct(**dict(row), incident_reasons=reasons, incident_id=incident_id)
             )
     return picked
 

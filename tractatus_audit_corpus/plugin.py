@@ -1,4 +1,8 @@
-"""The audit corpus as a CLI plugin (`export audit`, `sample`, and its part of `demo`)."""
+"""The audit corpus as a CLI plugin (`export audit`, `sample`, and its part of `demo`).
+
+Its `incidents.incident_id` refers to the incidents of the Framework Evolution Log, read from the
+event files (by default the history shipped with `tractatus_evolution_log`).
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,46 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from tractatus_audit_corpus.builder import SPEC, AuditOptions, export_audit
+from tractatus_audit_corpus.builder import SPEC, AuditOptions, IncidentLinks, export_audit
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
 from tractatus_audit_corpus.sample import DEFAULT_RECORDS, write_sample
-from tractatus_datasets.anonymise import Granularity
-from tractatus_datasets.cli import non_negative_seconds, positive
+from tractatus_datasets.cli import (
+    add_key_arguments,
+    add_record_arguments,
+    key_from,
+    non_negative_seconds,
+    positive,
+)
 from tractatus_datasets.keys import DEMO_KEY, ExportKey
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
-from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import ExportOptions
+from tractatus_evolution_log.derive import incident_windows
+from tractatus_evolution_log.events import SHIPPED_EVENTS, read_events
 
-__all__ = ["PLUGIN", "AuditPlugin"]
+__all__ = ["PLUGIN", "AuditPlugin", "incident_links"]
 
 DEMO_VERSION = "1.0.0"
 
 
+def incident_links(events: Path = SHIPPED_EVENTS) -> IncidentLinks:
+    """The evolution-log incidents of the event files in `events` (default: the shipped history)."""
+    source = read_events(events)
+    return IncidentLinks(incident_windows(source.events), source.digest)
+
+
 class AuditPlugin:
     spec = SPEC
+    demo_uses: tuple[str, ...] = ()
 
     def add_export_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--source",
+            required=True,
+            help="mongoexport file, folder of dumps/legacy files, or mongodb:// URI",
+        )
+        add_key_arguments(parser)
+        add_record_arguments(parser)
         parser.add_argument(
             "--collection", default="auditLogs", help="collection to read from a mongodb:// URI"
         )
@@ -50,11 +74,22 @@ class AuditPlugin:
             metavar="K",
             help="aggregated cells with fewer decisions are suppressed (default: 5)",
         )
+        parser.add_argument(
+            "--evolution-events",
+            type=Path,
+            default=SHIPPED_EVENTS,
+            metavar="DIR",
+            help="evolution-log event files whose incidents `incident_id` links to (default: the shipped history)",
+        )
 
     def export(self, options: ExportOptions, args: argparse.Namespace) -> Manifest:
         return export_audit(
             options,
             AuditOptions(
+                key=key_from(args),
+                time_granularity=args.time_granularity,
+                on_bad_record=args.on_bad_record,
+                links=incident_links(args.evolution_events),
                 collection=args.collection,
                 json_array=args.json_array,
                 coordination_window=dt.timedelta(seconds=args.coordination_window),
@@ -67,19 +102,14 @@ class AuditPlugin:
     ) -> dict[str, int]:
         return write_sample(out, records, seed, credentials)
 
-    def build_demo(self, workdir: Path) -> tuple[Path, Manifest]:
+    def build_demo(self, workdir: Path, built: dict[str, Path]) -> tuple[Path, Manifest]:
         source, out = workdir / "sample", workdir / "audit-decisions"
         write_sample(source)
         options = ExportOptions(
-            source=str(source),
-            out=out,
-            version=DEMO_VERSION,
-            key=ExportKey(DEMO_KEY, demo=True),
-            time_granularity=Granularity.MINUTE,
-            max_shard_rows=DEFAULT_MAX_SHARD_ROWS,
-            on_bad_record=BadRecordPolicy.QUARANTINE,
+            source=str(source), out=out, version=DEMO_VERSION, max_shard_rows=DEFAULT_MAX_SHARD_ROWS
         )
-        return out, export_audit(options, AuditOptions())
+        audit = AuditOptions(key=ExportKey(DEMO_KEY, demo=True), links=incident_links())
+        return out, export_audit(options, audit)
 
 
 PLUGIN = AuditPlugin()

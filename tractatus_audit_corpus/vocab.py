@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from tractatus_datasets.features import label_order
+
 __all__ = [
     "BOUNDARIES",
     "RARE_STRING",
@@ -25,11 +27,6 @@ __all__ = [
     "SourceFormat",
     "label_order",
 ]
-
-
-def label_order(member: StrEnum) -> int:
-    """The member's ClassLabel integer: its position in its enum."""
-    return list(type(member)).index(member)
 
 
 class Service(StrEnum):

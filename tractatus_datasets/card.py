@@ -121,7 +121,7 @@ def _yaml(spec: DatasetSpec, manifest: Manifest, table_bytes: dict[str, int]) ->
 
 def _release_table(spec: DatasetSpec, manifest: Manifest) -> str:
     counts = manifest.counts
-    rows = [
+    rows: list[tuple[str, object]] = [
         ("version", f"{manifest.version} (revision tag `v{manifest.version}`)"),
         ("release date", manifest.release_date.isoformat()),
         ("source", f"{manifest.source.kind}, digest `{manifest.source.digest}`"),
@@ -130,12 +130,11 @@ def _release_table(spec: DatasetSpec, manifest: Manifest) -> str:
         ("quarantined (not published)", counts.quarantined),
         ("duplicates skipped", counts.duplicates),
         *((f"rows in `{c.name}`", counts.rows_by_config.get(c.name, 0)) for c in spec.configs),
-        (
-            "pseudonym key fingerprint",
-            f"`{manifest.key.fingerprint}`" + (" (public demo key)" if manifest.key.demo else ""),
-        ),
-        ("schema hash", f"`{manifest.schema_hash}`"),
     ]
+    if manifest.key is not None:
+        demo = " (public demo key)" if manifest.key.demo else ""
+        rows.append(("pseudonym key fingerprint", f"`{manifest.key.fingerprint}`{demo}"))
+    rows.append(("schema hash", f"`{manifest.schema_hash}`"))
     return markdown_table(["", ""], rows)
 
 

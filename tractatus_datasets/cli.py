@@ -17,14 +17,21 @@ from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.card import load_lines
 from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.gate import Identifiers, scan_release
-from tractatus_datasets.keys import ENV_VAR, load_key
+from tractatus_datasets.keys import ENV_VAR, ExportKey, load_key
 from tractatus_datasets.manifest import Manifest, read_manifest
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
-from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, load_plugins
+from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, demo_order, load_plugins
 from tractatus_datasets.release import quarantine_path
 
-__all__ = ["main", "non_negative_seconds", "positive"]
+__all__ = [
+    "add_key_arguments",
+    "add_record_arguments",
+    "key_from",
+    "main",
+    "non_negative_seconds",
+    "positive",
+]
 
 
 def _date(text: str) -> dt.date:
@@ -51,19 +58,29 @@ def positive(text: str) -> int:
 
 
 def _add_common_export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--source", required=True, help="mongoexport file, folder of dumps/legacy files, or mongodb:// URI"
-    )
     parser.add_argument("--out", required=True, type=Path, help="release folder to create (must not exist)")
     parser.add_argument("--version", required=True, help="release version X.Y.Z (tagged vX.Y.Z on the Hub)")
+    parser.add_argument("--max-shard-rows", type=positive, default=DEFAULT_MAX_SHARD_ROWS, metavar="N")
+    parser.add_argument("--release-date", type=_date, help="default: the date of the latest exported record")
+
+
+def add_key_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--key-file` and `--demo-key`, for datasets with pseudonyms; read them with `key_from`."""
     parser.add_argument("--key-file", type=Path, help=f"file holding the pseudonym key (else ${ENV_VAR})")
     parser.add_argument(
         "--demo-key", action="store_true", help="use the public demo key (synthetic samples only)"
     )
+
+
+def key_from(args: argparse.Namespace) -> ExportKey:
+    return load_key(args.key_file, args.demo_key)
+
+
+def add_record_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--time-granularity` and `--on-bad-record`, for datasets exported from records."""
     parser.add_argument(
         "--time-granularity", type=Granularity, choices=list(Granularity), default=Granularity.MINUTE
     )
-    parser.add_argument("--max-shard-rows", type=positive, default=DEFAULT_MAX_SHARD_ROWS, metavar="N")
     parser.add_argument(
         "--on-bad-record",
         type=BadRecordPolicy,
@@ -71,7 +88,6 @@ def _add_common_export_arguments(parser: argparse.ArgumentParser) -> None:
         default=BadRecordPolicy.QUARANTINE,
         help="quarantine bad records (default) or stop at the first",
     )
-    parser.add_argument("--release-date", type=_date, help="default: the date of the latest exported record")
 
 
 def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
@@ -182,10 +198,7 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
             source=args.source,
             out=args.out,
             version=args.version,
-            key=load_key(args.key_file, args.demo_key),
-            time_granularity=args.time_granularity,
             max_shard_rows=args.max_shard_rows,
-            on_bad_record=args.on_bad_record,
             release_date=args.release_date,
         )
         print(_summary(plugin.export(options, args), args.out, plugin))
@@ -194,7 +207,12 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
     elif args.command == "demo":
         if args.out.exists():
             raise UsageError(f"{args.out} already exists; remove it or pass --out NEW_FOLDER")
-        built = [(plugin, *plugin.build_demo(args.out)) for plugin in plugins.values()]
+        releases: dict[str, Path] = {}
+        built = []
+        for name in demo_order(plugins):
+            out, manifest = plugins[name].build_demo(args.out, dict(releases))
+            releases[name] = out
+            built.append((plugins[name], out, manifest))
         for plugin, out, manifest in built:
             print(_summary(manifest, out, plugin))
         print("Every config of every release loaded with datasets.load_dataset. Published, they load as:")

@@ -33,11 +33,13 @@ from pydantic.fields import FieldInfo
 __all__ = [
     "ArrowType",
     "Float32",
+    "LocalDate",
     "UtcDate",
     "UtcTimestamp",
     "describe_type",
     "features_of",
     "field_rows",
+    "label_order",
     "to_arrow_table",
 ]
 
@@ -49,9 +51,15 @@ class ArrowType:
     dtype: str
 
 
+def label_order(member: StrEnum) -> int:
+    """The member's ClassLabel integer: its position in its enum (sort by this, not by name)."""
+    return list(type(member)).index(member)
+
+
 Float32 = Annotated[float, ArrowType("float32")]
 UtcTimestamp = Annotated[AwareDatetime, ArrowType("timestamp[s, tz=UTC]")]
 UtcDate = Annotated[dt.date, ArrowType("date32")]
+LocalDate = Annotated[dt.date, ArrowType("date32")]  # a calendar date as the sources give it, no time zone
 
 _PLAIN_VALUES: dict[Any, str] = {str: "string", int: "int64", float: "float64", bool: "bool"}
 

@@ -66,7 +66,7 @@ class Manifest(_Strict):
     schema_hash: str
     tool: str = f"tractatus-datasets {__version__}"
     source: SourceInfo
-    key: KeyInfo
+    key: KeyInfo | None  # None for a dataset with no pseudonyms
     counts: Counts
     options: dict[str, Any]
     gate: dict[str, int] = Field(default_factory=dict)

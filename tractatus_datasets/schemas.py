@@ -1,4 +1,5 @@
-"""JSON Schemas of every config, generated from the row models and checked in under `schemas/`.
+"""JSON Schemas of every config (and of source formats such as event front matter), generated from
+the models and checked in under `schemas/`.
 
 `scripts/generate_schemas.py` writes them; `check_schemas` reports drift between the checked-in
 files and the models, so a model change cannot ship without its schema.
@@ -10,29 +11,44 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
+
 from tractatus_datasets.errors import Problem
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
-__all__ = ["check_schemas", "json_schema", "render_schemas", "write_schemas"]
+__all__ = ["check_schemas", "json_schema", "model_schema", "render_schemas", "schema_id", "write_schemas"]
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def json_schema(spec: DatasetSpec, config: ConfigSpec) -> dict[str, Any]:
-    schema = config.model.model_json_schema(mode="serialization")
+def schema_id(repo_id: str, name: str) -> str:
+    return f"https://huggingface.co/datasets/{repo_id}/schemas/{name}.schema.json"
+
+
+def model_schema(
+    model: type[BaseModel], schema_id: str, description: str, mode: JsonSchemaMode = "serialization"
+) -> dict[str, Any]:
+    """The JSON Schema of a pydantic model, with the draft, an id and a description."""
+    schema = model.model_json_schema(mode=mode)
     return {
         "$schema": _DRAFT,
-        "$id": f"https://huggingface.co/datasets/{spec.repo_id}/schemas/{config.name}.schema.json",
-        "description": config.description,
+        "$id": schema_id,
+        "description": description,
         **{key: value for key, value in schema.items() if key != "description"},
     }
 
 
+def json_schema(spec: DatasetSpec, config: ConfigSpec) -> dict[str, Any]:
+    return model_schema(config.model, schema_id(spec.repo_id, config.name), config.description)
+
+
 def render_schemas(spec: DatasetSpec) -> dict[str, str]:
-    """Relative path under `schemas/` → file text, for every config."""
+    """Relative path under `schemas/` → file text, for every config and every source format."""
+    schemas = {f"{config.name}.schema.json": json_schema(spec, config) for config in spec.configs}
+    schemas |= {f"source-{source.name}.schema.json": source.schema() for source in spec.sources}
     return {
-        f"{spec.schema_dir}/{config.name}.schema.json": json.dumps(json_schema(spec, config), indent=2) + "\n"
-        for config in spec.configs
+        f"{spec.schema_dir}/{name}": json.dumps(schema, indent=2) + "\n" for name, schema in schemas.items()
     }
 
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from datasets import Features
 from pydantic import BaseModel
 
 from tractatus_datasets.features import features_of
 
-__all__ = ["ConfigSpec", "DatasetSpec"]
+__all__ = ["ConfigSpec", "DatasetSpec", "SourceSpec"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,15 @@ class ConfigSpec:
 
 
 @dataclass(frozen=True)
+class SourceSpec:
+    """A source format checked against a JSON Schema; `schema` is what the reader validates with,
+    and `schemas/<dir>/source-<name>.schema.json` is its checked-in copy."""
+
+    name: str
+    schema: Callable[[], dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
     """A dataset: Hub repository, card metadata, and its configs in one tuple."""
 
@@ -46,6 +57,7 @@ class DatasetSpec:
     tags: tuple[str, ...] = ()
     license: str = "cc-by-sa-4.0"
     pseudonym_columns: frozenset[str] = frozenset()  # must hold keyed pseudonyms and nothing else
+    sources: tuple[SourceSpec, ...] = ()
 
     def config(self, name: str) -> ConfigSpec:
         for config in self.configs:

@@ -17,10 +17,8 @@ from bson import json_util
 from tests.helpers import leaks_in
 from tractatus_audit_corpus.builder import AuditOptions, export_audit
 from tractatus_audit_corpus.sample import write_sample
-from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.keys import DEMO_KEY, ExportKey
 from tractatus_datasets.manifest import Manifest
-from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import ExportOptions
 from tractatus_datasets.sources import EJSON_OPTIONS
 
@@ -47,16 +45,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def release(sample: Path) -> tuple[Path, Manifest]:
     out = sample.parent / "release"
-    options = ExportOptions(
-        source=str(sample),
-        out=out,
-        version="1.0.0",
-        key=ExportKey(DEMO_KEY, demo=True),
-        time_granularity=Granularity.MINUTE,
-        max_shard_rows=1500,
-        on_bad_record=BadRecordPolicy.QUARANTINE,
-    )
-    return out, export_audit(options, AuditOptions())
+    options = ExportOptions(source=str(sample), out=out, version="1.0.0", max_shard_rows=1500)
+    return out, export_audit(options, AuditOptions(key=ExportKey(DEMO_KEY, demo=True)))
 
 
 def source_docs(sample: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
