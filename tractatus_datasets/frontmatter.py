@@ -19,6 +19,7 @@ event.md:2: id: 'one' is not of type 'integer'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,28 @@ def _duplicate_keys(node: yaml.MappingNode, name: str) -> list[Problem]:
     return problems
 
 
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+
+
+def _yaml_problem(error: yaml.YAMLError, front: str, name: str) -> Problem:
+    """Where the YAML broke, and the field it broke in: the top-level key at or above the start of
+    an unclosed quote or bracket (reported where the parser gave up, lines later), else at or above
+    the line that broke (the enclosing block, the whole front matter, says nothing)."""
+    problem_mark = getattr(error, "problem_mark", None)
+    context_mark = getattr(error, "context_mark", None)
+    inside_block = "block" in (getattr(error, "context", None) or "")
+    start = context_mark if context_mark is not None and not inside_block else problem_mark
+    field = None
+    if start is not None:
+        for text in reversed(front.splitlines()[: start.line + 1]):
+            if match := _TOP_LEVEL_KEY.match(text):
+                field = match.group(1)
+                break
+    line = problem_mark.line + 2 if problem_mark is not None else None
+    reason = getattr(error, "problem", None) or str(error)
+    return Problem(name, line, field, f"invalid YAML: {reason}")
+
+
 def read_document(path: Path, name: str) -> Document:
     """Parse one file; raise DocumentError when it has no readable front matter."""
     try:
@@ -125,10 +148,7 @@ def read_document(path: Path, name: str) -> Document:
         node = yaml.compose(front, Loader=_Loader)
         data = yaml.load(front, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None
-        reason = getattr(error, "problem", None) or str(error)
-        raise DocumentError(Problem(name, line, None, f"invalid YAML: {reason}")) from None
+        raise DocumentError(_yaml_problem(error, front, name)) from None
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
         raise DocumentError(Problem(name, 2, None, "the front matter must be a mapping of field: value"))
     duplicates = _duplicate_keys(node, name)

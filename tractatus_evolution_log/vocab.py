@@ -61,17 +61,20 @@ class Severity(StrEnum):
 
 
 class Component(StrEnum):
-    """Framework services and the other named parts an event involves."""
+    """Framework services and the other named parts an event involves.
+
+    The services come first in the audit corpus' `service` order, so that a service has the same
+    ClassLabel integer in both datasets."""
 
     BOUNDARY_ENFORCER = "BoundaryEnforcer"
     CONTEXT_PRESSURE_MONITOR = "ContextPressureMonitor"
     CROSS_REFERENCE_VALIDATOR = "CrossReferenceValidator"
     INSTRUCTION_PERSISTENCE_CLASSIFIER = "InstructionPersistenceClassifier"
     METACOGNITIVE_VERIFIER = "MetacognitiveVerifier"
-    PLURALISTIC_DELIBERATION_ORCHESTRATOR = "PluralisticDeliberationOrchestrator"
     BLOG_CURATION = "BlogCuration"
-    MEMORY_PROXY = "MemoryProxy"
+    PLURALISTIC_DELIBERATION_ORCHESTRATOR = "PluralisticDeliberationOrchestrator"
     BASH_COMMAND_VALIDATOR = "BashCommandValidator"
+    MEMORY_PROXY = "MemoryProxy"
     RULE_OPTIMIZER = "RuleOptimizer"
     CLAUDE_MD_ANALYZER = "ClaudeMdAnalyzer"
     VARIABLE_SUBSTITUTION = "VariableSubstitution"

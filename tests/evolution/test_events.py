@@ -131,13 +131,15 @@ def problems(folder: Path) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (VALID.replace('title: "A test event"', "title: [unclosed"), "e.md:7: invalid YAML: expected ',' or ']', but got ':'"),
+        (VALID.replace('title: "A test event"', "title: [unclosed"), "e.md:7: title: invalid YAML: expected ',' or ']', but got ':'"),
+        (VALID.replace("  - BoundaryEnforcer", "  - BoundaryEnforcer\n - CrossReferenceValidator"), "e.md:9: services: invalid YAML: expected <block end>, but found '<block sequence start>'"),
+        (VALID.replace('title: "A test event"', 'title: "A test: event'), "e.md:9: title: invalid YAML: found unexpected end of stream"),
         (VALID.replace("kind: milestone\n", ""), "e.md:1: kind: a required field is missing"),
         (VALID.replace("kind: milestone", "kind: incidnet"), "e.md:5: kind: 'incidnet' is not one of ['incident', 'rule_addition', 'service_addition', 'architecture_change', 'version', 'milestone', 'publication']"),
         (VALID.replace("date: 2025-10-25", "date: 2026-11-25"), "e.md:3: date: 2026-11-25 is in the future (today is 2026-11-24)"),
         (VALID.replace("date: 2025-10-25", "date: 2025-10"), "e.md:3: date: '2025-10' is not a date written YYYY-MM-DD"),
         (VALID.replace("date: 2025-10-25", "date: 2025-10-32"), "e.md:3: date: '2025-10-32' is not a date written YYYY-MM-DD"),
-        (VALID.replace("  - BoundaryEnforcer", "  - BoundaryEnforcer\n  - Boundary Enforcer"), "e.md:9: services.1: 'Boundary Enforcer' is not one of ['BoundaryEnforcer', 'ContextPressureMonitor', 'CrossReferenceValidator', 'InstructionPersistenceClassifier', 'MetacognitiveVerifier', 'PluralisticDeliberationOrchestrator', 'BlogCuration', 'MemoryProxy', 'BashCommandValidator', 'RuleOptimizer', 'ClaudeMdAnalyzer', 'VariableSubstitution', 'enforcement hooks', 'session lifecycle']"),
+        (VALID.replace("  - BoundaryEnforcer", "  - BoundaryEnforcer\n  - Boundary Enforcer"), "e.md:9: services.1: 'Boundary Enforcer' is not one of ['BoundaryEnforcer', 'ContextPressureMonitor', 'CrossReferenceValidator', 'InstructionPersistenceClassifier', 'MetacognitiveVerifier', 'BlogCuration', 'PluralisticDeliberationOrchestrator', 'BashCommandValidator', 'MemoryProxy', 'RuleOptimizer', 'ClaudeMdAnalyzer', 'VariableSubstitution', 'enforcement hooks', 'session lifecycle']"),
         (VALID.replace("kind: milestone", "kind: milestone\nauthor: someone"), "e.md:6: author: is not a known field; the fields are id, date, date_precision, end_date, kind, title, services, instructions, framework_version, references, disagreements, active_rules, active_services, severity, root_cause, response"),
         (VALID.replace("kind: milestone", "kind: milestone\nkind: incident"), "e.md:6: kind: appears twice"),
         (VALID.replace("kind: milestone", "kind: milestone\nframework_version: 1.0"), "e.md:6: framework_version: 1.0 is not valid under any of the given schemas"),
@@ -152,7 +154,7 @@ def problems(folder: Path) -> list[str]:
         (INCIDENT.replace("severity: LOW", "severity: null"), "e.md:9: severity: None should not be valid under {'type': 'null'}"),
     ],
     ids=[
-        "bad-yaml", "missing-field", "unknown-kind", "future-date", "month-only-date", "impossible-date",
+        "bad-yaml", "bad-indent", "unclosed-quote", "missing-field", "unknown-kind", "future-date", "month-only-date", "impossible-date",
         "unknown-service", "unknown-field", "duplicate-key", "unquoted-version", "precision-mismatch",
         "end-before-start", "incident-field-elsewhere", "empty-body", "no-front-matter", "unclosed",
         "rule-text-not-id", "incident-without-severity", "incident-null-severity",
@@ -201,7 +203,7 @@ def test_a_bom_crlf_and_other_files_are_accepted(tmp_path: Path) -> None:
 def test_yaml_tags_that_build_python_objects_are_refused(tmp_path: Path) -> None:
     evil = VALID.replace('title: "A test event"', "title: !!python/object/apply:os.system ['true']")
     [problem] = problems(folder_with(tmp_path, e=evil))
-    assert problem.startswith("e.md:6: invalid YAML: could not determine a constructor for the tag")
+    assert problem.startswith("e.md:6: title: invalid YAML: could not determine a constructor for the tag")
 
 
 def test_a_missing_or_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
@@ -214,7 +216,7 @@ def test_a_missing_or_empty_folder_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "where"),
     [
-        (VALID.replace("title: ", "title: [").replace('event"', 'event"'), "e.md:7: invalid YAML"),
+        (VALID.replace("title: ", "title: ["), "e.md:7: title: invalid YAML"),
         (VALID.replace('title: "A test event"\n', ""), "e.md:1: title: a required field is missing"),
         (VALID.replace("kind: milestone", "kind: outage"), "e.md:5: kind: 'outage' is not one of"),
         (VALID.replace("date: 2025-10-25", "date: 2099-01-01"), "e.md:3: date: 2099-01-01 is in the future"),

@@ -15,6 +15,7 @@ from bson import json_util
 
 from tests.audit.shapes import auditlog, subdoc
 from tests.helpers import export, run
+from tractatus_audit_corpus.builder import SPEC as AUDIT_SPEC
 from tractatus_audit_corpus.plugin import incident_links
 from tractatus_datasets.plugins import ExportOptions
 from tractatus_evolution_log.builder import SPEC, EvolutionOptions, export_evolution
@@ -134,7 +135,10 @@ def test_full_has_every_event_with_typed_columns(releases: dict[str, Path], tmp_
         ]
     )
     assert isinstance(full.features["services"], datasets.List)
-    assert isinstance(full.features["services"].feature, datasets.ClassLabel)
+    services = full.features["services"].feature
+    assert isinstance(services, datasets.ClassLabel)
+    audit_services = AUDIT_SPEC.config("full").features["service"].names
+    assert services.names[:8] == audit_services[:8]  # the same service, the same integer
     assert full.features["instructions"] == datasets.List(datasets.Value("string"))
     assert full.features["date"] == datasets.Value("date32")
     row = full[full["id"].index("inst-016-018")]
