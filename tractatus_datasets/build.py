@@ -12,19 +12,18 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from tractatus_datasets.card import CardContent, render_card
+from tractatus_datasets.card import CARD_NAME, CardContent, render_card
+from tractatus_datasets.citation import CHANGELOG_NAME, CITATION_NAME, render_changelog, render_citation
 from tractatus_datasets.errors import ProblemsFound
 from tractatus_datasets.gate import GateResult, Identifiers, scan_release
 from tractatus_datasets.keys import ExportKey
-from tractatus_datasets.loadcheck import check_loadable
 from tractatus_datasets.manifest import Counts, KeyInfo, Manifest, SourceInfo, write_manifest
 from tractatus_datasets.parquet import write_shards
 from tractatus_datasets.progress import progress
 from tractatus_datasets.spec import DatasetSpec
+from tractatus_datasets.validate import validate_release
 
 __all__ = ["CARD_NAME", "write_release"]
-
-CARD_NAME = "README.md"
 
 
 def write_release(
@@ -42,8 +41,8 @@ def write_release(
     max_shard_rows: int,
     identifiers: Identifiers | None = None,
 ) -> Manifest:
-    """Write everything into `root` (a staging folder), pass it through the leak gate, and prove it
-    loads; exit 1 if either fails. The caller renames `root` into place only after this returns.
+    """Write everything into `root` (a staging folder), pass it through the leak gate, and validate
+    it as `tractatus-datasets validate` would (which includes a fresh load); exit 1 if either fails. The caller renames `root` into place only after this returns.
 
     The gate scans the data first, so that the manifest and card can report what it scanned, then
     the card and manifest once they are written.
@@ -72,12 +71,14 @@ def write_release(
     )
     write_manifest(manifest, root)
     table_bytes = {name: table.nbytes for name, table in tables.items()}
-    card = render_card(spec, manifest, content(manifest), table_bytes)
-    (root / CARD_NAME).write_text(card, encoding="utf-8")
+    prose = content(manifest)
+    (root / CARD_NAME).write_text(render_card(spec, manifest, prose, table_bytes), encoding="utf-8")
+    (root / CITATION_NAME).write_text(render_citation(spec, manifest, prose.summary), encoding="utf-8")
+    (root / CHANGELOG_NAME).write_text(render_changelog(spec, [manifest]), encoding="utf-8")
     _gate(root, spec, identifiers, part="text")
-    problems = check_loadable(root, spec, manifest.counts.rows_by_config)
+    problems = validate_release(root, spec, scan=False)  # both parts were scanned above
     if problems:
-        raise ProblemsFound(problems, "the written release does not load with datasets.load_dataset")
+        raise ProblemsFound(problems, "the written release does not validate; it was not published")
     return manifest
 
 

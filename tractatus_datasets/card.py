@@ -16,12 +16,23 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
+from tractatus_datasets.citation import CHANGELOG_NAME, CITATION_NAME, bibtex, revision_tag
 from tractatus_datasets.features import field_rows
 from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.spec import DatasetSpec
 
-__all__ = ["CardContent", "gate_sentence", "load_lines", "markdown_table", "render_card", "size_category"]
+__all__ = [
+    "CARD_NAME",
+    "CardContent",
+    "gate_sentence",
+    "load_lines",
+    "markdown_table",
+    "render_card",
+    "size_category",
+]
+
+CARD_NAME = "README.md"
 
 _SIZE_CATEGORIES = [
     (1_000, "n<1K"),
@@ -185,6 +196,12 @@ def render_card(
     for heading, body in content.sections:
         parts.append(f"## {heading}\n\n{body.strip()}")
     parts += ["## This release", _release_table(spec, manifest)]
+    tag = revision_tag(manifest.version)
+    parts.append(
+        f"## Citation\n\nCite this version and load it pinned to its revision tag `{tag}`, so that your "
+        f"results can be reproduced with the same bytes. `{CITATION_NAME}` holds the same in Citation File "
+        f"Format, and `{CHANGELOG_NAME}` what each version added.\n\n```bibtex\n{bibtex(spec, manifest)}\n```"
+    )
     parts.append(
         "## License\n\nThe data is released under [CC BY-SA 4.0](https://creativecommons.org/licenses/by-sa/4.0/)."
     )

@@ -15,14 +15,15 @@ from pathlib import Path
 from tractatus_datasets import __version__
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.card import load_lines
-from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 from tractatus_datasets.gate import Identifiers, scan_release
 from tractatus_datasets.keys import ENV_VAR, ExportKey, load_key
-from tractatus_datasets.manifest import Manifest, read_manifest
+from tractatus_datasets.manifest import MANIFEST_NAME, Manifest, read_manifest
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, demo_order, load_plugins
 from tractatus_datasets.release import quarantine_path
+from tractatus_datasets.validate import read_release_manifest, validate_release
 
 __all__ = [
     "add_key_arguments",
@@ -129,6 +130,12 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
         help="raw identifiers (session ids, user ids, IPs…) to search for, one per line",
     )
 
+    validate = commands.add_parser(
+        "validate",
+        help="check a release: manifest, shard hashes and schemas, card configs, leak gate, load_dataset",
+    )
+    validate.add_argument("path", type=Path, help="release folder (or a downloaded revision)")
+
     export = commands.add_parser("export", help="export a source into a release folder")
     datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     for name, plugin in plugins.items():
@@ -185,6 +192,28 @@ def _scan(root: Path, identifiers_file: Path | None, plugins: dict[str, DatasetP
     )
 
 
+def _validate(root: Path, plugins: dict[str, DatasetPlugin]) -> str:
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder: give the release folder (or a downloaded revision)")
+    summary = f"{root} is not a valid release"
+    manifest, problems = read_release_manifest(root)
+    if manifest is None:
+        raise ProblemsFound(problems, summary)
+    spec = next((p.spec for p in plugins.values() if p.spec.repo_id == manifest.dataset), None)
+    if spec is None:
+        known = ", ".join(p.spec.repo_id for p in plugins.values())
+        raise ProblemsFound(
+            [Problem(MANIFEST_NAME, None, "dataset", f"{manifest.dataset} is not one of {known}")], summary
+        )
+    problems = validate_release(root, spec)
+    if problems:
+        raise ProblemsFound(problems, f"{len(problems)} problem(s): {summary}")
+    return (
+        f"{root}: a valid release of {manifest.dataset} {manifest.version}; its {len(manifest.shards)} shard(s) "
+        "match the manifest and the card, the leak gate found nothing, and every config loads"
+    )
+
+
 def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
     if args.command == "sample":
         samplers = [plugin for plugin in plugins.values() if hasattr(plugin, "write_sample")]
@@ -204,6 +233,8 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
         print(_summary(plugin.export(options, args), args.out, plugin))
     elif args.command == "scan":
         print(_scan(args.path, args.identifiers, plugins))
+    elif args.command == "validate":
+        print(_validate(args.path, plugins))
     elif args.command == "demo":
         if args.out.exists():
             raise UsageError(f"{args.out} already exists; remove it or pass --out NEW_FOLDER")

@@ -32,6 +32,7 @@ PUBLIC_HOSTS = frozenset(
         "mlcommons.org",
         "doi.org",
         "zenodo.org",
+        "keepachangelog.com",
         "example.com",
         "example.org",
         "example.net",

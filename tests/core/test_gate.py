@@ -137,9 +137,9 @@ def test_scan_searches_identifiers_from_a_file(release: Path, tmp_path: Path) ->
     ids = tmp_path / "ids.txt"
     ids.write_text("Tractatus Audit Decision Corpus\n")  # printed in the card: found as a raw identifier
     result = run("scan", release, "--identifiers", ids)
-    assert (
-        result.returncode == 1 and "README.md:5: raw_identifier (2 place(s))" in result.stderr
-    )  # YAML and title
+    assert result.returncode == 1
+    assert "README.md:5: raw_identifier (3 place(s))" in result.stderr  # YAML, title and BibTeX
+    assert "CITATION.cff:4: raw_identifier (1 place(s))" in result.stderr  # its title
 
 
 def test_the_export_fails_closed_when_the_gate_finds_something(tmp_path: Path) -> None:

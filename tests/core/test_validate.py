@@ -1,0 +1,174 @@
+"""`validate`: a fresh release passes; each way a release can be broken after the fact is reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from tests.helpers import run
+from tractatus_datasets.citation import render_changelog
+from tractatus_datasets.manifest import read_manifest
+from tractatus_datasets.plugins import ExportOptions
+from tractatus_datasets.validate import validate_release
+from tractatus_evolution_log.builder import SPEC, EvolutionOptions, export_evolution
+
+FULL = "data/full/train-00000-of-00002.parquet"  # 28 events in shards of 20
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("validate") / "evolution"
+    options = ExportOptions(source=None, out=out, version="1.0.0", max_shard_rows=20)
+    export_evolution(options, EvolutionOptions(today=dt.date(2026, 11, 24)))
+    return out
+
+
+@pytest.fixture
+def release(built: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "release"
+    shutil.copytree(built, copy)
+    return copy
+
+
+def problems(root: Path) -> list[str]:
+    return [str(problem) for problem in validate_release(root, SPEC)]
+
+
+def test_a_fresh_release_is_valid_and_the_command_says_so(release: Path) -> None:
+    assert problems(release) == []
+    result = run("validate", release)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        f"{release}: a valid release of tractatus-framework/evolution-log 1.0.0; its 4 shard(s)"
+    )
+
+
+def test_a_changed_shard_is_caught_by_its_hash(release: Path) -> None:
+    table = pq.read_table(release / FULL)
+    pq.write_table(table.slice(1), release / FULL)  # one event quietly removed
+    assert problems(release) == [
+        f"{FULL}: sha256 differs from MANIFEST.json: changed after release",
+        f"{FULL}: has 19 rows, MANIFEST.json says 20",
+        "MANIFEST.json: counts.rows_by_config.full: says 28, its shards hold 27",
+    ]
+
+
+def test_a_missing_shard_and_a_stray_one_are_named(release: Path) -> None:
+    (release / "data/full/train-00001-of-00002.parquet").rename(release / "data/full/extra.parquet")
+    assert problems(release) == [
+        "data/full/extra.parquet: is not listed in MANIFEST.json",
+        "data/full/train-00001-of-00002.parquet: is listed in MANIFEST.json but missing",
+        "MANIFEST.json: counts.rows_by_config.full: says 28, its shards hold 20",
+        "README.md: configs.full.data_files: no pattern matches data/full/train-00001-of-00002.parquet",
+    ]
+
+
+def test_card_data_files_that_match_nothing_are_reported(release: Path) -> None:
+    card = release / "README.md"
+    card.write_text(card.read_text().replace("path: data/incidents/train-*", "path: data/incident/train-*"))
+    assert problems(release) == [
+        "README.md: configs.incidents.data_files: 'data/incident/train-*' matches no file",
+        "README.md: configs.incidents.data_files: no pattern matches data/incidents/train-00000-of-00001.parquet",
+    ]
+    result = run("validate", release)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: 2 problem(s): {release} is not a valid release\n")
+
+
+def test_a_planted_leak_is_found_without_printing_it(release: Path) -> None:
+    address = "ops" + "@" + "tractatus-internal" + ".example"
+    card = release / "README.md"
+    card.write_text(card.read_text() + f"\nContact {address}\n")
+    found = problems(release)
+    assert len(found) == 1 and found[0].startswith("README.md:") and "email" in found[0]
+    result = run("validate", release)
+    assert result.returncode == 1 and address not in result.stderr + result.stdout
+
+
+def test_a_schema_change_and_a_foreign_manifest_are_reported(release: Path) -> None:
+    table = pq.read_table(release / "data/aggregated/train-00000-of-00001.parquet")
+    pq.write_table(
+        table.drop_columns(["approximate"]), release / "data/aggregated/train-00000-of-00001.parquet"
+    )
+    manifest = json.loads((release / "MANIFEST.json").read_text())
+    manifest["dataset"] = "someone/else"
+    (release / "MANIFEST.json").write_text(json.dumps(manifest))
+    found = problems(release)
+    assert found[0] == "MANIFEST.json: dataset: is someone/else, expected tractatus-framework/evolution-log"
+    assert (
+        "data/aggregated/train-00000-of-00001.parquet: schema differs from the 'aggregated' row model"
+        in found
+    )
+    result = run("validate", release)
+    assert result.returncode == 1
+    assert (
+        "  MANIFEST.json: dataset: someone/else is not one of tractatus-framework/audit-decisions, "
+        in result.stderr
+    )
+
+
+def test_a_folder_without_a_manifest_is_not_a_release(tmp_path: Path) -> None:
+    assert problems(tmp_path) == ["MANIFEST.json: cannot be read: No such file or directory"]
+    missing = run("validate", tmp_path / "absent")
+    assert missing.returncode == 2 and "is not a folder" in missing.stderr
+
+
+def test_citation_and_changelog_name_the_version_and_the_revision(release: Path) -> None:
+    citation = yaml.safe_load((release / "CITATION.cff").read_text())
+    assert {
+        key: citation[key]
+        for key in ("cff-version", "type", "version", "date-released", "authors", "license")
+    } == {
+        "cff-version": "1.2.0",
+        "type": "dataset",
+        "version": "1.0.0",
+        "date-released": "2025-11-03",
+        "authors": [{"name": "Tractatus Framework contributors"}],
+        "license": "CC-BY-SA-4.0",
+    }
+    assert (
+        citation["repository"]
+        == "https://huggingface.co/datasets/tractatus-framework/evolution-log/tree/v1.0.0"
+    )
+    assert 'revision="v1.0.0"' in citation["message"]
+    card = (release / "README.md").read_text()
+    assert "@misc{evolution_log_1_0_0," in card
+    assert "howpublished = {Hugging Face dataset tractatus-framework/evolution-log, revision v1.0.0}," in card
+    assert (
+        'incidents = load_dataset("tractatus-framework/evolution-log", "incidents", revision="v1.0.0")'
+        in card
+    )
+    changelog = (release / "CHANGELOG.md").read_text()
+    assert (
+        "## [1.0.0] - 2025-11-03\n\n### Added\n\n- First release: 28 rows in `full`, 10 rows in `aggregated`, 6 rows in `incidents`.\n"
+        in changelog
+    )
+
+
+def test_the_changelog_has_one_entry_per_version_newest_first(release: Path) -> None:
+    first = read_manifest(release)
+    counts = first.counts.model_copy(
+        update={"rows_by_config": {"full": 30, "aggregated": 11, "incidents": 6}}
+    )
+    second = first.model_copy(update={"version": "1.1.0", "counts": counts})
+    text = render_changelog(SPEC, [first, second])
+    assert text.index("## [1.1.0]") < text.index("## [1.0.0]")
+    assert "- Rows since 1.0.0: `full` 28 → 30, `aggregated` 10 → 11, `incidents` 6 → 6." in text
+
+
+def test_missing_citation_and_a_stale_changelog_are_reported(release: Path) -> None:
+    (release / "CITATION.cff").unlink()
+    changelog = release / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace("## [1.0.0]", "## [0.9.0]"))
+    assert problems(release) == ["CITATION.cff: is missing"]
+    (release / "CITATION.cff").write_text("cff-version: 1.2.0\nversion: 0.9.0\n")
+    assert problems(release) == [
+        "CITATION.cff: version: does not name version 1.0.0",
+        "CHANGELOG.md: has no entry for 1.0.0",
+    ]
