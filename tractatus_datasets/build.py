@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from tractatus_datasets.card import CARD_NAME, CardContent, render_card
 from tractatus_datasets.citation import CHANGELOG_NAME, CITATION_NAME, render_changelog, render_citation
+from tractatus_datasets.croissant import CROISSANT_NAME, render_croissant
 from tractatus_datasets.errors import ProblemsFound
 from tractatus_datasets.gate import GateResult, Identifiers, scan_release
 from tractatus_datasets.keys import ExportKey
@@ -75,6 +76,7 @@ def write_release(
     (root / CARD_NAME).write_text(render_card(spec, manifest, prose, table_bytes), encoding="utf-8")
     (root / CITATION_NAME).write_text(render_citation(spec, manifest, prose.summary), encoding="utf-8")
     (root / CHANGELOG_NAME).write_text(render_changelog(spec, [manifest]), encoding="utf-8")
+    (root / CROISSANT_NAME).write_text(render_croissant(spec, manifest, prose.summary), encoding="utf-8")
     _gate(root, spec, identifiers, part="text")
     problems = validate_release(root, spec, scan=False)  # both parts were scanned above
     if problems:

@@ -33,6 +33,7 @@ PUBLIC_HOSTS = frozenset(
         "doi.org",
         "zenodo.org",
         "keepachangelog.com",
+        "purl.org",
         "example.com",
         "example.org",
         "example.net",

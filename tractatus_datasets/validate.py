@@ -1,7 +1,7 @@
 """Check a written release against its spec and its own manifest, listing every problem at once.
 
 What is checked: the manifest reads and names this dataset and schema; the card, `CITATION.cff`
-and `CHANGELOG.md` are there and name the manifest's version; every shard it lists is
+`CHANGELOG.md` and `croissant.json` are there and name the manifest's version; every shard it lists is
 there with its sha256, row count and the config's Arrow schema (features included), and no other
 Parquet file is; the card's YAML declares exactly the spec's configs, each `data_files` pattern
 matches files and every shard is matched; the leak gate finds nothing; and a fresh
@@ -24,6 +24,7 @@ from huggingface_hub import DatasetCard
 
 from tractatus_datasets.card import CARD_NAME
 from tractatus_datasets.citation import CHANGELOG_NAME, CITATION_NAME
+from tractatus_datasets.croissant import CROISSANT_NAME
 from tractatus_datasets.errors import Problem
 from tractatus_datasets.gate import scan_release
 from tractatus_datasets.loadcheck import check_loadable
@@ -170,7 +171,7 @@ def _card_problems(root: Path, spec: DatasetSpec, manifest: Manifest) -> list[Pr
 
 def _citation_problems(root: Path, manifest: Manifest) -> list[Problem]:
     problems = []
-    for name in (CARD_NAME, CITATION_NAME, CHANGELOG_NAME):
+    for name in (CARD_NAME, CITATION_NAME, CHANGELOG_NAME, CROISSANT_NAME):
         if not (root / name).is_file():
             problems.append(Problem(name, None, None, "is missing"))
     if not problems:
@@ -184,6 +185,14 @@ def _citation_problems(root: Path, manifest: Manifest) -> list[Problem]:
             )
         if f"## [{manifest.version}]" not in (root / CHANGELOG_NAME).read_text(encoding="utf-8"):
             problems.append(Problem(CHANGELOG_NAME, None, None, f"has no entry for {manifest.version}"))
+        try:
+            croissant = json.loads((root / CROISSANT_NAME).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            return [*problems, Problem(CROISSANT_NAME, None, None, f"is not JSON: {error}")]
+        if not isinstance(croissant, dict) or croissant.get("version") != manifest.version:
+            problems.append(
+                Problem(CROISSANT_NAME, None, "version", f"does not name version {manifest.version}")
+            )
     return problems
 
 

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import mlcroissant as mlc
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -172,3 +173,28 @@ def test_missing_citation_and_a_stale_changelog_are_reported(release: Path) -> N
         "CITATION.cff: version: does not name version 1.0.0",
         "CHANGELOG.md: has no entry for 1.0.0",
     ]
+
+
+def test_croissant_json_loads_in_mlcroissant_without_errors_or_warnings(release: Path) -> None:
+    dataset = mlc.Dataset(jsonld=release / "croissant.json")
+    issues = dataset.metadata.ctx.issues
+    assert (issues.errors, issues.warnings) == (set(), set())
+    metadata = dataset.metadata.to_json()
+    assert (metadata["version"], metadata["datePublished"]) == ("1.0.0", "2025-11-03")
+    assert [record_set.name for record_set in dataset.metadata.record_sets] == [
+        "full",
+        "aggregated",
+        "incidents",
+    ]
+    for config, record_set in zip(SPEC.configs, dataset.metadata.record_sets, strict=True):
+        assert [field.name for field in record_set.fields] == list(config.features)
+    incidents = {field.name: field for field in dataset.metadata.record_sets[2].fields}
+    assert incidents["instructions"].repeated and not incidents["title"].repeated
+    assert "0 = LOW, 1 = MEDIUM, 2 = HIGH, 3 = CRITICAL" in incidents["severity"].description
+    assert "revision v1.0.0" in metadata["citeAs"]
+
+
+def test_a_croissant_for_another_version_is_reported(release: Path) -> None:
+    path = release / "croissant.json"
+    path.write_text(path.read_text().replace('"version": "1.0.0"', '"version": "0.9.0"'))
+    assert problems(release) == ["croissant.json: version: does not name version 1.0.0"]

@@ -249,7 +249,7 @@ def test_two_exports_of_the_same_events_are_byte_identical(releases: dict[str, P
         }
 
     assert digests(again) == digests(releases["plain"])
-    assert len(digests(again)) == 7  # card, manifest, citation, changelog, three shards
+    assert len(digests(again)) == 8  # card, manifest, citation, changelog, croissant, three shards
 
 
 def test_the_command_checks_what_audit_points_at(releases: dict[str, Path], tmp_path: Path) -> None:
