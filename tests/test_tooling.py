@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,3 +52,14 @@ def test_dataset_packages_hold_no_copy_of_the_writer_card_or_manifest(package: s
     assert copies == []
     assert "from tractatus_datasets.build import write_release" in sources["builder.py"]
     assert "write_release(" in sources["builder.py"].split("def ", 1)[1]
+
+
+def test_the_ci_workflow_runs_the_tests_then_validates_both_sample_releases() -> None:
+
+    workflow = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
+    steps = [step.get("run", "") for step in workflow["jobs"]["test-and-validate"]["steps"]]
+    commands = [line.strip() for step in steps for line in step.splitlines() if line.strip()]
+    assert commands[:2] == [".ci/run", ".venv/bin/tractatus-datasets demo --out build"]
+    assert ".venv/bin/tractatus-datasets validate build/audit-decisions" in commands
+    assert ".venv/bin/tractatus-datasets validate build/evolution-log" in commands
+    assert (ROOT / ".ci/run").stat().st_mode & 0o111  # executable, as the workflow calls it

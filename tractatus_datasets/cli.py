@@ -22,7 +22,9 @@ from tractatus_datasets.manifest import MANIFEST_NAME, Manifest, read_manifest
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, demo_order, load_plugins
+from tractatus_datasets.publish import plan_publication, publish_to_git, publish_to_hub
 from tractatus_datasets.release import quarantine_path
+from tractatus_datasets.spec import DatasetSpec
 from tractatus_datasets.validate import read_release_manifest, validate_release
 
 __all__ = [
@@ -136,6 +138,21 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
     )
     validate.add_argument("path", type=Path, help="release folder (or a downloaded revision)")
 
+    publish = commands.add_parser(
+        "publish", help="validate a release, then upload it to the Hub in one commit tagged vX.Y.Z"
+    )
+    publish.add_argument("path", type=Path, help="release folder")
+    publish.add_argument("--repo", required=True, metavar="ORG/NAME", help="dataset repository on the Hub")
+    publish.add_argument("--tag", help="revision tag (default and only choice: v<version of the release>)")
+    publish.add_argument("--dry-run", action="store_true", help="print the operations; send nothing")
+    publish.add_argument(
+        "--to-git",
+        type=Path,
+        metavar="DIR",
+        help="instead of the Hub, commit and tag into the git repository DIR/datasets/ORG/NAME "
+        "(the layout a self-hosted Hub mirror such as olah serves)",
+    )
+
     export = commands.add_parser("export", help="export a source into a release folder")
     datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     for name, plugin in plugins.items():
@@ -192,7 +209,8 @@ def _scan(root: Path, identifiers_file: Path | None, plugins: dict[str, DatasetP
     )
 
 
-def _validate(root: Path, plugins: dict[str, DatasetPlugin]) -> str:
+def _release_spec(root: Path, plugins: dict[str, DatasetPlugin]) -> tuple[Manifest, DatasetSpec]:
+    """The manifest of the release at `root` and the spec of its dataset, or ProblemsFound."""
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder: give the release folder (or a downloaded revision)")
     summary = f"{root} is not a valid release"
@@ -205,13 +223,35 @@ def _validate(root: Path, plugins: dict[str, DatasetPlugin]) -> str:
         raise ProblemsFound(
             [Problem(MANIFEST_NAME, None, "dataset", f"{manifest.dataset} is not one of {known}")], summary
         )
+    return manifest, spec
+
+
+def _validate(root: Path, plugins: dict[str, DatasetPlugin]) -> str:
+    manifest, spec = _release_spec(root, plugins)
     problems = validate_release(root, spec)
     if problems:
-        raise ProblemsFound(problems, f"{len(problems)} problem(s): {summary}")
+        raise ProblemsFound(problems, f"{len(problems)} problem(s): {root} is not a valid release")
     return (
         f"{root}: a valid release of {manifest.dataset} {manifest.version}; its {len(manifest.shards)} shard(s) "
         "match the manifest and the card, the leak gate found nothing, and every config loads"
     )
+
+
+def _publish(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> str:
+    manifest, spec = _release_spec(args.path, plugins)
+    plan = plan_publication(args.path, spec, manifest, args.repo, args.tag)
+    target = f"git repository under {args.to_git}" if args.to_git else "the Hugging Face Hub"
+    if args.dry_run:
+        return "\n".join(
+            [f"dry run: would publish {args.path} to {target}:", *(f"  {op}" for op in plan.operations())]
+        )
+    if args.to_git:
+        repo = publish_to_git(plan, args.to_git)
+        return f"published {manifest.dataset} {manifest.version} to {repo}, tag {plan.tag}"
+    url = publish_to_hub(plan)
+    lines = [f"published {manifest.dataset} {manifest.version} as {url}, tag {plan.tag}", "  load it:"]
+    lines += [f"    {line}" for line in load_lines(spec, manifest.version)]
+    return "\n".join(lines)
 
 
 def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
@@ -235,6 +275,8 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
         print(_scan(args.path, args.identifiers, plugins))
     elif args.command == "validate":
         print(_validate(args.path, plugins))
+    elif args.command == "publish":
+        print(_publish(args, plugins))
     elif args.command == "demo":
         if args.out.exists():
             raise UsageError(f"{args.out} already exists; remove it or pass --out NEW_FOLDER")

@@ -159,3 +159,27 @@ def test_no_raw_identifier_reaches_any_file(release: tuple[Path, Manifest]) -> N
     out, _ = release
     found = leaks_in(out, shapes.RAW_IDENTIFIERS)
     assert found == []
+
+
+def test_two_exports_into_different_folders_are_byte_identical(
+    release: tuple[Path, Manifest], tmp_path: Path
+) -> None:
+    out, _ = release
+    again = tmp_path / "another-name"
+    export(shapes.write_source(tmp_path / "source"), again)
+
+    def digests(root: Path) -> dict[str, str]:
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+    assert digests(again) == digests(out)
+    assert sorted(digests(out)) == [
+        "CHANGELOG.md",
+        "CITATION.cff",
+        "MANIFEST.json",
+        "README.md",
+        "croissant.json",
+        "data/aggregated/train-00000-of-00001.parquet",
+        "data/full/train-00000-of-00001.parquet",
+        "data/incidents/train-00000-of-00001.parquet",
+    ]

@@ -1,0 +1,174 @@
+"""`publish`: what it refuses, what it would send to the Hub, and the researcher's pinned load end
+to end against a real Hub-compatible server (olah) on 127.0.0.1, serving what `--to-git` wrote."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.audit import shapes
+from tests.helpers import export, run
+from tractatus_datasets.keys import DEMO_KEY, ExportKey
+from tractatus_datasets.plugins import ExportOptions
+from tractatus_evolution_log.builder import EvolutionOptions, export_evolution
+from tractatus_evolution_log.events import SHIPPED_EVENTS
+
+REPO = "tractatus-framework/evolution-log"
+TODAY = dt.date(2026, 11, 24)
+NEW_EVENT = """\
+---
+id: test-release-event
+date: 2025-11-10
+date_precision: day
+kind: milestone
+title: "An event added for the second release"
+---
+Only in version 1.1.0.
+"""
+
+
+def build(out: Path, version: str, source: Path | None = None) -> Path:
+    options = ExportOptions(
+        source=str(source) if source else None, out=out, version=version, max_shard_rows=1000
+    )
+    export_evolution(options, EvolutionOptions(today=TODAY))
+    return out
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("publish")
+    events = root / "events"
+    shutil.copytree(SHIPPED_EVENTS, events)
+    (events / "2025-11-10-test-release-event.md").write_text(NEW_EVENT)
+    return {"1.0.0": build(root / "v1.0.0", "1.0.0"), "1.1.0": build(root / "v1.1.0", "1.1.0", events)}
+
+
+def test_dry_run_prints_the_hub_operations_and_sends_nothing(releases: dict[str, Path]) -> None:
+    result = run("publish", releases["1.0.0"], "--repo", REPO, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"dry run: would publish {releases['1.0.0']} to the Hugging Face Hub:",
+        f"  create dataset repository {REPO} if it does not exist",
+        "  refuse if tag v1.0.0 exists",
+        f'  upload 8 files in one commit "Release 1.0.0 of {REPO}": CHANGELOG.md, CITATION.cff, MANIFEST.json, '
+        "README.md, croissant.json, data/aggregated/train-00000-of-00001.parquet, "
+        "data/full/train-00000-of-00001.parquet, data/incidents/train-00000-of-00001.parquet",
+        "  tag that commit v1.0.0",
+    ]
+
+
+def test_a_demo_key_release_a_wrong_tag_and_an_invalid_release_are_refused(
+    releases: dict[str, Path], tmp_path: Path
+) -> None:
+    demo = tmp_path / "demo"
+    export(shapes.write_source(tmp_path / "source"), demo, key=ExportKey(DEMO_KEY, demo=True))
+    refused = run("publish", demo, "--repo", "tractatus-framework/audit-decisions", "--dry-run")
+    assert refused.returncode == 2 and "was built with the public demo key" in refused.stderr
+
+    wrong_tag = run("publish", releases["1.0.0"], "--repo", REPO, "--tag", "v2.0.0", "--dry-run")
+    assert wrong_tag.returncode == 2
+    assert wrong_tag.stderr == "error: --tag v2.0.0 does not match the release's version 1.0.0: use v1.0.0\n"
+
+    broken = tmp_path / "broken"
+    shutil.copytree(releases["1.0.0"], broken)
+    (broken / "data/incidents/train-00000-of-00001.parquet").unlink()
+    invalid = run("publish", broken, "--repo", REPO, "--dry-run")
+    assert invalid.returncode == 1
+    assert invalid.stderr.startswith(
+        f"error: 4 problem(s): {broken} does not validate; nothing was published\n"
+    )
+    assert (
+        "  data/incidents/train-00000-of-00001.parquet: is listed in MANIFEST.json but missing\n"
+        in invalid.stderr
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A real olah server on 127.0.0.1 serving the git repositories under `mirrors/`, offline."""
+    mirrors, port = tmp_path / "mirrors", free_port()
+    mirrors.mkdir()
+    config = tmp_path / "olah.toml"
+    config.write_text(
+        f'[basic]\nhost = "127.0.0.1"\nport = {port}\nmirrors-path = ["{mirrors}"]\n'
+        f'repos-path = "{tmp_path / "olah-repos"}"\n\n[accessibility]\noffline = true\n'
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "olah.server", "-c", str(config)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("olah did not start") from None
+                time.sleep(0.2)
+        yield mirrors, f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+LOAD = """
+from datasets import load_dataset
+repo = "tractatus-framework/evolution-log"
+for revision in ("v1.0.0", "v1.1.0", "main"):
+    full = load_dataset(repo, split="train", revision=revision)
+    incidents = load_dataset(repo, "incidents", split="train", revision=revision)
+    print(revision, full.num_rows, full["id"][-1], incidents[0]["incident_id"])
+streamed = load_dataset(repo, split="train", revision="v1.0.0", streaming=True)
+print("streamed", next(iter(streamed))["id"])
+"""
+
+
+def test_pinned_and_latest_revisions_load_from_a_hub_compatible_server(
+    releases: dict[str, Path], mirror: tuple[Path, str], tmp_path: Path
+) -> None:
+    mirrors, endpoint = mirror
+    for version in ("1.0.0", "1.1.0"):
+        result = run("publish", releases[version], "--repo", REPO, "--to-git", mirrors)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(
+            f"published {REPO} {version} to {mirrors / 'datasets' / REPO}, tag v{version}"
+        )
+    again = run("publish", releases["1.0.0"], "--repo", REPO, "--to-git", mirrors)
+    assert again.returncode == 2 and "already has tag v1.0.0" in again.stderr
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_OFFLINE")}
+    env |= {
+        "HF_ENDPOINT": endpoint,
+        "HF_HOME": str(tmp_path / "hf-home"),
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    }
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert loaded.stdout.splitlines() == [
+        "v1.0.0 28 agent-lightning-integration 27027-incident",
+        "v1.1.0 29 test-release-event 27027-incident",
+        "main 29 test-release-event 27027-incident",
+        "streamed inception",
+    ]

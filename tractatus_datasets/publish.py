@@ -1,0 +1,137 @@
+"""Publish a validated release: to the Hugging Face Hub, or into a git repository laid out as the Hub's.
+
+The one module that talks to the Hub. A release is published as one commit holding exactly the
+release's files, tagged `vX.Y.Z`, the revision papers pin. Refused: a release that does not
+validate (exit 1), a release built with the public demo key, a tag other than the version's, and
+a tag that already exists (exit 2). `--dry-run` prints the operations and sends nothing.
+
+`--to-git DIR` writes the same commit and tag into `DIR/datasets/<org>/<name>`, the layout that
+a self-hosted Hub mirror such as olah serves (`[basic] mirrors-path = [DIR]`), so the researcher's
+`load_dataset(repo_id, revision="vX.Y.Z")` can be exercised without the internet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from huggingface_hub import HfApi
+
+from tractatus_datasets.citation import revision_tag
+from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.manifest import Manifest
+from tractatus_datasets.spec import DatasetSpec
+from tractatus_datasets.validate import validate_release
+
+__all__ = ["PublishPlan", "plan_publication", "publish_to_git", "publish_to_hub"]
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    root: Path
+    repo_id: str
+    tag: str
+    manifest: Manifest
+    files: list[str]  # relative POSIX paths, sorted
+
+    @property
+    def message(self) -> str:
+        return f"Release {self.manifest.version} of {self.repo_id}"
+
+    def operations(self) -> list[str]:
+        return [
+            f"create dataset repository {self.repo_id} if it does not exist",
+            f"refuse if tag {self.tag} exists",
+            f'upload {len(self.files)} files in one commit "{self.message}": ' + ", ".join(self.files),
+            f"tag that commit {self.tag}",
+        ]
+
+
+def plan_publication(
+    root: Path, spec: DatasetSpec, manifest: Manifest, repo_id: str, tag: str | None
+) -> PublishPlan:
+    """Check everything that can be checked offline; UsageError or ProblemsFound if it must not go."""
+    expected = revision_tag(manifest.version)
+    if tag is not None and tag != expected:
+        raise UsageError(
+            f"--tag {tag} does not match the release's version {manifest.version}: use {expected}"
+        )
+    if manifest.key is not None and manifest.key.demo:
+        raise UsageError(
+            f"{root} was built with the public demo key: its pseudonyms can be recomputed by anyone. "
+            "Export it again with your own key (--key-file or $TRACTATUS_PSEUDONYM_KEY)"
+        )
+    if repo_id.count("/") != 1 or not all(repo_id.split("/")):
+        raise UsageError(f"--repo {repo_id!r} is not ORG/NAME")
+    problems = validate_release(root, spec)
+    if problems:
+        raise ProblemsFound(
+            problems, f"{len(problems)} problem(s): {root} does not validate; nothing was published"
+        )
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    return PublishPlan(root, repo_id, expected, manifest, files)
+
+
+def publish_to_hub(plan: PublishPlan, api: HfApi | None = None) -> str:
+    """Create the repository if needed, upload the folder in one commit and tag it; the commit's URL."""
+    api = (
+        api or HfApi()
+    )  # the token comes from `hf auth login` or $HF_TOKEN, as everywhere in huggingface_hub
+    api.create_repo(plan.repo_id, repo_type="dataset", exist_ok=True)
+    tags = {ref.name for ref in api.list_repo_refs(plan.repo_id, repo_type="dataset").tags}
+    if plan.tag in tags:
+        raise UsageError(f"{plan.repo_id} already has tag {plan.tag}: a published version never changes")
+    commit = api.upload_folder(
+        repo_id=plan.repo_id, repo_type="dataset", folder_path=plan.root, commit_message=plan.message
+    )
+    api.create_tag(plan.repo_id, repo_type="dataset", tag=plan.tag, revision=commit.oid)
+    return str(commit.commit_url)
+
+
+def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(  # noqa: S603 - git with fixed arguments
+        ["git", *args],  # noqa: S607 - git from PATH, as any developer runs it
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    if result.returncode != 0:
+        raise UsageError(f"git {args[0]} failed in {repo}: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout.strip()
+
+
+def publish_to_git(plan: PublishPlan, mirrors: Path) -> Path:
+    """Commit the release into `mirrors/datasets/<org>/<name>` (created if missing) and tag it;
+    the repository's path. The commit replaces the whole tree, as an upload of a full release does."""
+    if shutil.which("git") is None:
+        raise UsageError("--to-git needs the git command; install git")
+    repo = mirrors / "datasets" / plan.repo_id
+    if not (repo / ".git").is_dir():
+        repo.mkdir(parents=True, exist_ok=True)
+        _git(repo, "init", "--quiet", "--initial-branch=main")
+    if _git(repo, "tag", "--list", plan.tag):
+        raise UsageError(f"{repo} already has tag {plan.tag}: a published version never changes")
+    for old in repo.iterdir():
+        if old.name != ".git":
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    shutil.copytree(plan.root, repo, dirs_exist_ok=True)
+    # A fixed author and the release date make the commit reproducible.
+    when = f"{plan.manifest.release_date.isoformat()}T00:00:00+00:00"
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "tractatus-datasets",
+        "GIT_AUTHOR_EMAIL": "releases@tractatus-datasets.invalid",
+        "GIT_COMMITTER_NAME": "tractatus-datasets",
+        "GIT_COMMITTER_EMAIL": "releases@tractatus-datasets.invalid",
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+    }
+    _git(repo, "add", "--all", env=env)
+    _git(repo, "commit", "--quiet", "--allow-empty", "-m", plan.message, env=env)
+    _git(repo, "tag", plan.tag, env=env)
+    return repo
