@@ -128,3 +128,9 @@ def run(
         timeout=300,
         check=False,
     )
+
+
+def file_digests(root: Path) -> dict[str, str]:
+    """sha256 of every file under `root`, by relative path: what `sha256sum` of a release shows."""
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}

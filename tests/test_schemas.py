@@ -77,3 +77,18 @@ def test_written_rows_satisfy_the_schema(tmp_path: Path, config: str) -> None:
         validator.validate(row)
     bad = dict(rows[0], decision="perhaps") if config != "aggregated" else dict(rows[0], count=0)
     assert not validator.is_valid(bad)
+
+
+# The schema each published schema version stands for. A model change that alters a column, type or
+# label changes the hash: then bump the spec's `schema_version` and add a row here, never edit one.
+SCHEMA_VERSIONS = {
+    ("audit", "1"): "sha256:18dbc6f4e1bff954a841c9d304dfe31fa5611b94fb520be36df86db9a636b8d0",
+    ("evolution", "1"): "sha256:e0e369daf8dd236af8a44c30623e348f20ea8c01c47de0a799e4441caf273509",
+}
+
+
+@pytest.mark.parametrize("spec", [SPEC, EVOLUTION], ids=lambda spec: spec.name)
+def test_a_schema_change_comes_with_a_new_schema_version(spec: DatasetSpec) -> None:
+    assert SCHEMA_VERSIONS.get((spec.name, spec.schema_version)) == spec.schema_hash, (
+        f"{spec.name}'s features changed: bump its schema_version and record the new hash here"
+    )

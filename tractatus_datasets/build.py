@@ -62,6 +62,7 @@ def write_release(
         dataset=spec.repo_id,
         version=version,
         release_date=release_date,
+        schema_version=spec.schema_version,
         schema_hash=spec.schema_hash,
         source=source,
         key=None if key is None else KeyInfo(fingerprint=key.fingerprint, demo=key.demo),

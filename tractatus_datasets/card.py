@@ -145,7 +145,7 @@ def _release_table(spec: DatasetSpec, manifest: Manifest) -> str:
     if manifest.key is not None:
         demo = " (public demo key)" if manifest.key.demo else ""
         rows.append(("pseudonym key fingerprint", f"`{manifest.key.fingerprint}`{demo}"))
-    rows.append(("schema hash", f"`{manifest.schema_hash}`"))
+    rows.append(("schema", f"version {manifest.schema_version}, hash `{manifest.schema_hash}`"))
     return markdown_table(["", ""], rows)
 
 

@@ -63,6 +63,7 @@ class Manifest(_Strict):
     dataset: str
     version: str
     release_date: dt.date
+    schema_version: str
     schema_hash: str
     tool: str = f"tractatus-datasets {__version__}"
     source: SourceInfo

@@ -58,6 +58,9 @@ class DatasetSpec:
     license: str = "cc-by-sa-4.0"
     pseudonym_columns: frozenset[str] = frozenset()  # must hold keyed pseudonyms and nothing else
     sources: tuple[SourceSpec, ...] = ()
+    # Bump whenever `schema_hash` changes (a column, type or label); releases name both, and a test
+    # holds the hash each version stands for.
+    schema_version: str = "1"
 
     def config(self, name: str) -> ConfigSpec:
         for config in self.configs:

@@ -13,7 +13,7 @@ import datasets
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import GOLDEN, KEY, check_golden, export, leaks_in
+from tests.helpers import GOLDEN, KEY, check_golden, export, file_digests, leaks_in
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import Manifest
 
@@ -167,13 +167,8 @@ def test_two_exports_into_different_folders_are_byte_identical(
     out, _ = release
     again = tmp_path / "another-name"
     export(shapes.write_source(tmp_path / "source"), again)
-
-    def digests(root: Path) -> dict[str, str]:
-        files = sorted(p for p in root.rglob("*") if p.is_file())
-        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-
-    assert digests(again) == digests(out)
-    assert sorted(digests(out)) == [
+    assert file_digests(again) == file_digests(out)
+    assert sorted(file_digests(out)) == [
         "CHANGELOG.md",
         "CITATION.cff",
         "MANIFEST.json",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from bson import json_util
 
 from tests.audit.shapes import auditlog, subdoc
-from tests.helpers import export, run
+from tests.helpers import export, file_digests, run
 from tractatus_audit_corpus.builder import SPEC as AUDIT_SPEC
 from tractatus_audit_corpus.plugin import incident_links
 from tractatus_datasets.plugins import ExportOptions
@@ -240,16 +239,8 @@ def test_the_card_lists_every_disagreement_and_the_timeline(releases: dict[str, 
 def test_two_exports_of_the_same_events_are_byte_identical(releases: dict[str, Path], tmp_path: Path) -> None:
     again = tmp_path / "again"
     export_evolution(options(again), EvolutionOptions(today=TODAY))
-
-    def digests(root: Path) -> dict[str, str]:
-        return {
-            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*"))
-            if p.is_file()
-        }
-
-    assert digests(again) == digests(releases["plain"])
-    assert len(digests(again)) == 8  # card, manifest, citation, changelog, croissant, three shards
+    assert file_digests(again) == file_digests(releases["plain"])
+    assert len(file_digests(again)) == 8  # card, manifest, citation, changelog, croissant, three shards
 
 
 def test_the_command_checks_what_audit_points_at(releases: dict[str, Path], tmp_path: Path) -> None:
