@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import mlcroissant as mlc
 import pyarrow.parquet as pq
 import pytest
@@ -198,3 +199,37 @@ def test_a_croissant_for_another_version_is_reported(release: Path) -> None:
     path = release / "croissant.json"
     path.write_text(path.read_text().replace('"version": "1.0.0"', '"version": "0.9.0"'))
     assert problems(release) == ["croissant.json: version: does not name version 1.0.0"]
+
+
+# The keys of Citation File Format 1.2.0 that our CITATION.cff uses, as that version defines them.
+# (The reference validator, cffconvert 2.0, requires jsonschema < 4 and cannot be installed beside
+# datasets' own jsonschema 4, so this restates the rules for those keys.)
+CFF_1_2_SUBSET = {
+    "type": "object",
+    "required": ["cff-version", "message", "title", "authors"],
+    "additionalProperties": False,
+    "properties": {
+        "cff-version": {"const": "1.2.0"},
+        "message": {"type": "string", "minLength": 1},
+        "title": {"type": "string", "minLength": 1},
+        "type": {"enum": ["dataset", "software"]},
+        "version": {"type": "string", "minLength": 1},
+        "date-released": {"type": "string", "format": "date"},
+        "authors": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "object", "anyOf": [{"required": ["name"]}, {"required": ["family-names"]}]},
+        },
+        "license": {"type": "string", "pattern": "^[A-Za-z0-9.+-]+$"},
+        "url": {"type": "string", "format": "uri", "pattern": "^https://"},
+        "repository": {"type": "string", "format": "uri", "pattern": "^https://"},
+        "abstract": {"type": "string", "minLength": 1},
+        "keywords": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    },
+}
+
+
+def test_citation_cff_follows_cff_1_2(release: Path) -> None:
+    citation = yaml.safe_load((release / "CITATION.cff").read_text())
+    checker = jsonschema.Draft202012Validator(CFF_1_2_SUBSET, format_checker=jsonschema.FormatChecker())
+    assert [error.message for error in checker.iter_errors(citation)] == []
