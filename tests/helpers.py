@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import datasets
 import pytest
 
 from tractatus_audit_corpus.builder import AuditOptions, export_audit
@@ -134,3 +135,18 @@ def file_digests(root: Path) -> dict[str, str]:
     """sha256 of every file under `root`, by relative path: what `sha256sum` of a release shows."""
     files = sorted(p for p in root.rglob("*") if p.is_file())
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def as_json(row: dict[str, Any], features: datasets.Features) -> dict[str, Any]:
+    """A stored row as the JSON its model serialises to: label names, ISO times."""
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        feature = features[name]
+        if isinstance(feature, datasets.ClassLabel) and value is not None:
+            value = feature.int2str(value)
+        elif isinstance(feature, datasets.List) and isinstance(feature.feature, datasets.ClassLabel):
+            value = [feature.feature.int2str(v) for v in value]
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out[name] = value
+    return out

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
-import datasets
 import jsonschema
 import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import export
+from tests.helpers import as_json, export
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.schemas import check_schemas, render_schemas
 from tractatus_datasets.spec import DatasetSpec
@@ -44,21 +41,6 @@ def test_drift_is_reported_per_file(tmp_path: Path) -> None:
     (tmp_path / "audit_corpus" / "incidents.schema.json").unlink()
     problems = [(Path(p.file).name, p.message.split(";")[0]) for p in check_schemas(SPEC, tmp_path)]
     assert problems == [("full.schema.json", "differs from the model"), ("incidents.schema.json", "missing")]
-
-
-def as_json(row: dict[str, Any], features: datasets.Features) -> dict[str, Any]:
-    """A stored row as the JSON its model serialises to: label names, ISO times."""
-    out: dict[str, Any] = {}
-    for name, value in row.items():
-        feature = features[name]
-        if isinstance(feature, datasets.ClassLabel) and value is not None:
-            value = feature.int2str(value)
-        elif isinstance(feature, datasets.List) and isinstance(feature.feature, datasets.ClassLabel):
-            value = [feature.feature.int2str(v) for v in value]
-        elif isinstance(value, dt.date):
-            value = value.isoformat()
-        out[name] = value
-    return out
 
 
 @pytest.mark.parametrize("config", ["full", "aggregated", "incidents"])

@@ -87,7 +87,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
 def load_lines(spec: DatasetSpec, version: str, target: str | None = None) -> list[str]:
     """The `load_dataset` calls a researcher types, one per config, pinned to the release tag."""
     where = json.dumps(target if target is not None else spec.repo_id)
-    pin = "" if target is not None else f', revision="v{version}"'
+    pin = "" if target is not None else f', revision="{revision_tag(version)}"'
     lines = []
     for config in spec.configs:
         name = "" if config.default else f', "{config.name}"'
@@ -133,7 +133,7 @@ def _yaml(spec: DatasetSpec, manifest: Manifest, table_bytes: dict[str, int]) ->
 def _release_table(spec: DatasetSpec, manifest: Manifest) -> str:
     counts = manifest.counts
     rows: list[tuple[str, object]] = [
-        ("version", f"{manifest.version} (revision tag `v{manifest.version}`)"),
+        ("version", f"{manifest.version} (revision tag `{revision_tag(manifest.version)}`)"),
         ("release date", manifest.release_date.isoformat()),
         ("source", f"{manifest.source.kind}, digest `{manifest.source.digest}`"),
         ("records read", counts.read),

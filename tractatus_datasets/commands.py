@@ -10,7 +10,7 @@ from pathlib import Path
 from tractatus_datasets.card import load_lines
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 from tractatus_datasets.gate import Identifiers, scan_release
-from tractatus_datasets.manifest import MANIFEST_NAME, Manifest, read_manifest
+from tractatus_datasets.manifest import MANIFEST_NAME, Manifest
 from tractatus_datasets.plugins import DatasetPlugin
 from tractatus_datasets.publish import plan_publication, publish_to_git, publish_to_hub
 from tractatus_datasets.release import quarantine_path
@@ -47,13 +47,10 @@ def scan_command(root: Path, identifiers_file: Path | None, plugins: dict[str, D
     if identifiers_file is not None:
         for line in identifiers_file.read_text(encoding="utf-8").splitlines():
             identifiers.add(line)
-    pseudonyms: frozenset[str] = frozenset()
-    try:  # a release of ours names its dataset, whose spec says which columns hold pseudonyms
-        dataset = read_manifest(root).dataset
-        pseudonyms = next(p.spec.pseudonym_columns for p in plugins.values() if p.spec.repo_id == dataset)
-    except (OSError, ValueError, StopIteration):
-        pass
-    result = scan_release(root, identifiers, pseudonyms)
+    # A release of ours names its dataset, whose spec says which columns hold pseudonyms.
+    manifest, _ = read_release_manifest(root)
+    spec = _spec_of(manifest.dataset, plugins) if manifest else None
+    result = scan_release(root, identifiers, spec.pseudonym_columns if spec else frozenset())
     summary = result.summary()
     if result.findings:
         raise ProblemsFound(
@@ -67,6 +64,10 @@ def scan_command(root: Path, identifiers_file: Path | None, plugins: dict[str, D
     )
 
 
+def _spec_of(dataset: str, plugins: dict[str, DatasetPlugin]) -> DatasetSpec | None:
+    return next((p.spec for p in plugins.values() if p.spec.repo_id == dataset), None)
+
+
 def release_spec(root: Path, plugins: dict[str, DatasetPlugin]) -> tuple[Manifest, DatasetSpec]:
     """The manifest of the release at `root` and the spec of its dataset, or ProblemsFound."""
     if not root.is_dir():
@@ -75,7 +76,7 @@ def release_spec(root: Path, plugins: dict[str, DatasetPlugin]) -> tuple[Manifes
     manifest, problems = read_release_manifest(root)
     if manifest is None:
         raise ProblemsFound(problems, summary)
-    spec = next((p.spec for p in plugins.values() if p.spec.repo_id == manifest.dataset), None)
+    spec = _spec_of(manifest.dataset, plugins)
     if spec is None:
         known = ", ".join(p.spec.repo_id for p in plugins.values())
         raise ProblemsFound(

@@ -18,7 +18,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, cast
@@ -29,7 +29,7 @@ from bson.json_util import JSONOptions
 
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 
-__all__ = ["RawRecord", "Source", "SourceFile", "discover", "read_records", "source_digest"]
+__all__ = ["RawRecord", "Source", "SourceFile", "discover", "files_digest", "read_records", "source_digest"]
 
 Kind = Literal["mongoexport", "legacy", "mongodb"]
 
@@ -200,13 +200,19 @@ def read_records(source: Source) -> Iterator[RawRecord]:
         yield from _array(file) if as_array else _lines(file)
 
 
-def source_digest(source: Source) -> str:
-    """sha256 over every source file's name and bytes; identifies exactly what was exported."""
+def files_digest(files: Iterable[tuple[str, Path]]) -> str:
+    """sha256 over each (name, file)'s name and bytes, in the order given: identifies exactly which
+    files, with which content, a release was built from."""
     digest = hashlib.sha256()
-    for file in source.files:
-        digest.update(file.name.encode() + b"\x00")
-        with file.path.open("rb") as stream:
+    for name, path in files:
+        digest.update(name.encode() + b"\x00")
+        with path.open("rb") as stream:
             while chunk := stream.read(1 << 20):
                 digest.update(chunk)
         digest.update(b"\x00")
     return "sha256:" + digest.hexdigest()
+
+
+def source_digest(source: Source) -> str:
+    """The digest of every source file; identifies exactly what was exported."""
+    return files_digest((file.name, file.path) for file in source.files)

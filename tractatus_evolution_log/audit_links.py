@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 
 from tractatus_datasets.errors import UsageError
 from tractatus_datasets.links import IncidentWindow, link_incident
-from tractatus_datasets.manifest import MANIFEST_NAME, read_manifest
+from tractatus_datasets.manifest import MANIFEST_NAME
+from tractatus_datasets.validate import read_release_manifest
 
 __all__ = ["AUDIT_DATASET", "AuditLinks", "count_linked"]
 
@@ -33,12 +34,11 @@ class AuditLinks:
 
 def count_linked(release: Path, windows: tuple[IncidentWindow, ...]) -> AuditLinks:
     """Decisions per incident id in the audit release at `release`; UsageError if it is not one."""
-    try:
-        manifest = read_manifest(release)
-    except (OSError, ValueError):
+    manifest, _ = read_release_manifest(release)
+    if manifest is None:
         raise UsageError(
             f"--audit {release} is not an audit corpus release: no readable {MANIFEST_NAME} in it"
-        ) from None
+        )
     if manifest.dataset != AUDIT_DATASET:
         raise UsageError(f"--audit {release} is a release of {manifest.dataset}, not of {AUDIT_DATASET}")
     linked: Counter[str] = Counter()

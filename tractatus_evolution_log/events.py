@@ -9,8 +9,6 @@ precision, no date in the future, unique ids, incident fields on incidents only,
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,6 +19,7 @@ from pydantic import ValidationError
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 from tractatus_datasets.frontmatter import Document, DocumentError, read_document, schema_problems
 from tractatus_datasets.schemas import model_schema, schema_id
+from tractatus_datasets.sources import files_digest
 from tractatus_evolution_log.models import INCIDENT_FIELDS, EventFrontMatter
 from tractatus_evolution_log.vocab import REPO_ID, SOURCE_TIMEZONE, DatePrecision, EventKind
 
@@ -123,13 +122,6 @@ def _files(folder: Path) -> tuple[list[Path], list[str]]:
     return events, [p.name for p in paths if p.suffix != _SUFFIX]
 
 
-def _digest(paths: Iterable[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
-    return "sha256:" + digest.hexdigest()
-
-
 def read_events(folder: Path, today: dt.date | None = None) -> EventSource:
     """Every event of `folder` in (date, id) order, or ProblemsFound listing every problem."""
     today = today or dt.datetime.now(SOURCE_TIMEZONE).date()  # the calendar the events are dated in
@@ -156,4 +148,4 @@ def read_events(folder: Path, today: dt.date | None = None) -> EventSource:
             problems, f"{len(problems)} problem(s) in the event files of {folder}; nothing was written"
         )
     events.sort(key=lambda e: (e.meta.date, e.meta.id))
-    return EventSource(events, _digest(paths), len(paths), ignored)
+    return EventSource(events, files_digest((p.name, p) for p in paths), len(paths), ignored)

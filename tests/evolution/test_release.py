@@ -13,7 +13,7 @@ import pytest
 from bson import json_util
 
 from tests.audit.shapes import auditlog, subdoc
-from tests.helpers import export, file_digests, run
+from tests.helpers import as_json, export, file_digests, run
 from tractatus_audit_corpus.builder import SPEC as AUDIT_SPEC
 from tractatus_audit_corpus.plugin import incident_links
 from tractatus_datasets.plugins import ExportOptions
@@ -155,17 +155,8 @@ def test_every_written_row_satisfies_its_checked_in_schema(releases: dict[str, P
     for config in SPEC.configs:
         schema = json.loads((SCHEMAS / f"{config.name}.schema.json").read_text())
         table = pq.read_table(next((releases["linked"] / "data" / config.name).glob("*.parquet")))
-        features = config.features
-        for row in table.to_pylist():
-            for name, value in row.items():
-                if isinstance(features[name], datasets.ClassLabel) and value is not None:
-                    row[name] = features[name].int2str(value)
-                elif isinstance(features[name], datasets.List) and isinstance(
-                    features[name].feature, datasets.ClassLabel
-                ):
-                    row[name] = [features[name].feature.int2str(v) for v in value]
-                elif isinstance(value, dt.date):
-                    row[name] = value.isoformat()
+        for stored in table.to_pylist():
+            row = as_json(stored, config.features)
             jsonschema.validate(row, schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
