@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -13,8 +14,7 @@ import pytest
 from bson import json_util
 
 from tests.audit import shapes
-from tests.helpers import export
-from tractatus_datasets import mongo
+from tests.helpers import export, run
 from tractatus_datasets.errors import UsageError
 
 LIVE_URI = os.environ.get("TRACTATUS_TEST_MONGO_URI")
@@ -47,14 +47,29 @@ def test_a_live_collection_exports_exactly_like_its_mongoexport_dump(tmp_path: P
         ).read_bytes()
 
 
-def test_an_unreachable_server_is_a_usage_error_after_a_timeout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(mongo, "TIMEOUT_MS", 300)
-    with pytest.raises(
-        UsageError, match=r"cannot read mongodb:tractatus\.auditLogs: ServerSelectionTimeoutError"
-    ):
-        export("mongodb://127.0.0.1:9/tractatus", tmp_path / "release")
+def test_an_unreachable_server_is_one_line_exit_2_after_the_timeout(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run(
+        "export",
+        "audit",
+        "--source",
+        "mongodb://127.0.0.1:9/tractatus",
+        "--mongo-timeout",
+        "0.5",
+        "--out",
+        tmp_path / "release",
+        "--version",
+        "1.0.0",
+        "--demo-key",
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        "error: cannot reach the MongoDB server for mongodb:tractatus.auditLogs within 0.5 s (127.0.0.1:9: "
+    )
+    assert line.endswith("or allow longer with --mongo-timeout")
+    assert elapsed < 60  # bounded by the timeout, not a hang (the process start dominates)
     assert list(tmp_path.iterdir()) == []
 
 

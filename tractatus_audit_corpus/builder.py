@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tractatus_audit_corpus.card_text import card_content
@@ -33,8 +34,15 @@ from tractatus_datasets.manifest import Counts, Manifest, SourceInfo
 from tractatus_datasets.pipeline import BadRecordPolicy, Quarantine
 from tractatus_datasets.plugins import ExportOptions
 from tractatus_datasets.progress import progress
-from tractatus_datasets.release import check_version, quarantine_path, staged_release
-from tractatus_datasets.sources import RawRecord, Source, discover, read_records, source_digest
+from tractatus_datasets.release import check_version, staged_release
+from tractatus_datasets.sources import (
+    MAX_RECORD_BYTES,
+    RawRecord,
+    Source,
+    discover,
+    read_records,
+    source_digest,
+)
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
 __all__ = ["CONFIGS", "SPEC", "AuditOptions", "IncidentLinks", "export_audit"]
@@ -81,6 +89,9 @@ class AuditOptions:
     on_bad_record: BadRecordPolicy = BadRecordPolicy.QUARANTINE
     collection: str = "auditLogs"
     json_array: bool | None = None
+    max_record_bytes: int = MAX_RECORD_BYTES
+    timeout_seconds: float = 10.0  # for a mongodb:// source
+    previous: Path | None = None  # an earlier release to carry forward (`--previous`)
     coordination_window: dt.timedelta = DEFAULT_WINDOW
     k_threshold: int = 5
     links: IncidentLinks | None = None
@@ -108,12 +119,16 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
     check_version(options.version)
     if options.source is None:
         raise UsageError("the audit export needs --source: a mongoexport file, a folder, or a mongodb:// URI")
-    source = discover(options.source, audit.collection, audit.json_array)
+    source = discover(
+        options.source,
+        audit.collection,
+        audit.json_array,
+        max_record_bytes=audit.max_record_bytes,
+        timeout_seconds=audit.timeout_seconds,
+    )
     digest = hashlib.sha256()
     with staged_release(options.out) as staging:
-        # Only now, once `out` is known not to exist: a quarantine file left there by an earlier
-        # failed run belongs to no release and must not be mistaken for this run's.
-        quarantine = Quarantine(quarantine_path(options.out), audit.on_bad_record, replace=True)
+        quarantine = Quarantine(staging.quarantine, audit.on_bad_record)
         try:
             records = progress(read_records(source), desc="Reading records", unit=" records")
             if source.uri is not None:

@@ -118,6 +118,9 @@ def _decision_object(record: RawRecord, shape: SourceFormat, tally: Tally, dropp
     violations = get_list(doc, "violations")
     violated, severity = violations_of(violations, service, tally)
     duration = get_number(home, "durationMs")
+    if home.get("durationMs") is not None and (duration is None or duration < 0):
+        tally.add("duration_not_a_duration")  # not a finite number of at least 0: left empty
+        duration = None
     account_dropped(doc, shape, service, dropped)
     return Normalised(
         source_id=source_id,
@@ -135,7 +138,7 @@ def _decision_object(record: RawRecord, shape: SourceFormat, tally: Tally, dropp
         rules_checked=rule_ids(get_list(doc, "rulesChecked"), tally, "rule_reference_dropped"),
         violated_rules=violated,
         severity=severity,
-        duration_ms=duration if duration is not None and duration >= 0 else None,
+        duration_ms=duration,
         source_format=shape,
     )
 
@@ -188,7 +191,7 @@ def normalise(record: RawRecord, tally: Tally, dropped: Tally | None = None) -> 
     """
     dropped = Tally() if dropped is None else dropped
     if record.doc is None:
-        reason = "not_utf8" if (record.error or "").startswith("not valid UTF-8") else "unparseable"
+        reason = record.reason or "unparseable"
         return Rejected(record.origin, record.line, reason, record.error or "unreadable record")
     try:
         shape = detect_shape(record)

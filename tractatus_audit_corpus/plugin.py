@@ -24,6 +24,7 @@ from tractatus_datasets.keys import DEMO_KEY, ExportKey
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.plugins import ExportOptions
+from tractatus_datasets.sources import MAX_RECORD_BYTES
 from tractatus_evolution_log.derive import incident_windows
 from tractatus_evolution_log.events import SHIPPED_EVENTS, read_events
 
@@ -51,7 +52,28 @@ class AuditPlugin:
         add_key_arguments(parser)
         add_record_arguments(parser)
         parser.add_argument(
+            "--previous",
+            type=Path,
+            metavar="RELEASE",
+            help="an earlier release folder: the new release holds all of its rows plus the new "
+            "records (same key, greater version); rows the source has since expired stay",
+        )
+        parser.add_argument(
             "--collection", default="auditLogs", help="collection to read from a mongodb:// URI"
+        )
+        parser.add_argument(
+            "--mongo-timeout",
+            type=non_negative_seconds,
+            default=10.0,
+            metavar="SECONDS",
+            help="how long to wait for the MongoDB server before giving up (default: 10)",
+        )
+        parser.add_argument(
+            "--max-record-bytes",
+            type=positive,
+            default=MAX_RECORD_BYTES,
+            metavar="N",
+            help="longer lines are quarantined as too_large (default: 16 MiB, MongoDB's limit)",
         )
         parser.add_argument(
             "--jsonArray",
@@ -92,6 +114,9 @@ class AuditPlugin:
                 links=incident_links(args.evolution_events),
                 collection=args.collection,
                 json_array=args.json_array,
+                max_record_bytes=args.max_record_bytes,
+                timeout_seconds=args.mongo_timeout,
+                previous=args.previous,
                 coordination_window=dt.timedelta(seconds=args.coordination_window),
                 k_threshold=args.k_threshold,
             ),

@@ -21,6 +21,7 @@ from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import Counts, KeyInfo, Manifest, SourceInfo, write_manifest
 from tractatus_datasets.parquet import write_shards
 from tractatus_datasets.progress import progress
+from tractatus_datasets.release import Staging
 from tractatus_datasets.spec import DatasetSpec
 from tractatus_datasets.validate import validate_release
 
@@ -28,7 +29,7 @@ __all__ = ["CARD_NAME", "write_release"]
 
 
 def write_release(
-    root: Path,
+    staging: Staging,
     spec: DatasetSpec,
     tables: Mapping[str, pa.Table],
     *,
@@ -42,12 +43,14 @@ def write_release(
     max_shard_rows: int,
     identifiers: Identifiers | None = None,
 ) -> Manifest:
-    """Write everything into `root` (a staging folder), pass it through the leak gate, and validate
-    it as `tractatus-datasets validate` would (which includes a fresh load); exit 1 if either fails. The caller renames `root` into place only after this returns.
+    """Write everything into `staging.folder`, pass it through the leak gate, and validate it as
+    `tractatus-datasets validate` would (which includes a fresh load); exit 1 if either fails.
+    `staged_release` moves the folder into place only after this returns.
 
     The gate scans the data first, so that the manifest and card can report what it scanned, then
     the card and manifest once they are written.
     """
+    root = staging.folder
     shards = []
     for config in progress(spec.configs, desc="Writing shards", unit="config"):
         table = tables[config.name]
@@ -79,7 +82,7 @@ def write_release(
     (root / CHANGELOG_NAME).write_text(render_changelog(spec, [manifest]), encoding="utf-8")
     (root / CROISSANT_NAME).write_text(render_croissant(spec, manifest, prose.summary), encoding="utf-8")
     _gate(root, spec, identifiers, part="text")
-    problems = validate_release(root, spec, scan=False)  # both parts were scanned above
+    problems = validate_release(root, spec, scan=False, scratch=staging.scratch)  # both parts scanned above
     if problems:
         raise ProblemsFound(problems, "the written release does not validate; it was not published")
     return manifest

@@ -21,6 +21,7 @@ from tractatus_datasets.keys import ENV_VAR, ExportKey, load_key
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, demo_order, load_plugins
+from tractatus_datasets.release import staged_release
 
 __all__ = [
     "add_key_arguments",
@@ -185,10 +186,11 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
             raise UsageError(f"{args.out} already exists; remove it or pass --out NEW_FOLDER")
         releases: dict[str, Path] = {}
         built = []
-        for name in demo_order(plugins):
-            out, manifest = plugins[name].build_demo(args.out, dict(releases))
-            releases[name] = out
-            built.append((plugins[name], out, manifest))
+        with staged_release(args.out) as staging:  # the demo folder appears whole, or not at all
+            for name in demo_order(plugins):
+                out, manifest = plugins[name].build_demo(staging.folder, dict(releases))
+                releases[name] = out
+                built.append((plugins[name], args.out / out.relative_to(staging.folder), manifest))
         for plugin, out, manifest in built:
             print(export_summary(manifest, out, plugin))
         print("Every config of every release loaded with datasets.load_dataset. Published, they load as:")

@@ -45,13 +45,16 @@ def _check_config(root: Path, config: ConfigSpec, expected: int, cache: str) -> 
     return problems
 
 
-def check_loadable(root: Path, spec: DatasetSpec, expected_rows: dict[str, int]) -> list[Problem]:
-    """Problems found loading each config of the release at `root`; empty when all is well."""
+def check_loadable(
+    root: Path, spec: DatasetSpec, expected_rows: dict[str, int], scratch: Path | None = None
+) -> list[Problem]:
+    """Problems found loading each config of the release at `root`; empty when all is well. The
+    cache is a new folder under `scratch` (default: the system's temporary folder), removed after."""
     problems = []
     bars_were_on = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
     try:
-        with tempfile.TemporaryDirectory(prefix="tractatus-loadcheck-") as cache:
+        with tempfile.TemporaryDirectory(prefix="tractatus-loadcheck-", dir=scratch) as cache:
             for config in spec.configs:
                 expected = expected_rows.get(config.name, 0)
                 problems += _check_config(root, config, expected, cache)

@@ -70,13 +70,11 @@ class Rejected:
 class Quarantine:
     """Collects rejected records in `path` (JSON lines) or fails at the first one."""
 
-    def __init__(self, path: Path, policy: BadRecordPolicy, replace: bool = False) -> None:
+    def __init__(self, path: Path, policy: BadRecordPolicy) -> None:
         self.path = path
         self.policy = policy
         self.by_reason = Tally()
         self._stream: IO[str] | None = None
-        if replace:
-            path.unlink(missing_ok=True)
 
     def put(self, rejected: Rejected, raw: str) -> None:
         self.by_reason.add(rejected.reason)

@@ -2,14 +2,16 @@
 
 A dump is parsed with `bson.json_util`, so canonical and relaxed Extended JSON both give the types
 a live `pymongo` cursor gives (ObjectId, tz-aware datetime, int, float). A line that cannot be
-parsed is not an exception: it comes out as a `RawRecord` with `error` set, so the pipeline can
-quarantine it with its file and line and go on.
+parsed is not an exception: it comes out as a `RawRecord` with a `reason` code and an `error`, so
+the pipeline can quarantine it with its file and line and go on. The limits are MongoDB's own: a
+document of at most 16 MiB nested at most 100 levels deep; a longer line is never held in memory
+whole. A byte-order mark, CRLF line ends and blank lines are accepted.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "auditLogs.json").write_text('{"a": {"$numberInt": "1"}}\\nnot json\\n')
->>> [(r.line, r.doc, r.error is not None) for r in read_records(discover(str(folder)))]
-[(1, {'a': 1}, False), (2, None, True)]
+>>> [(r.line, r.doc, r.reason) for r in read_records(discover(str(folder)))]
+[(1, {'a': 1}, None), (2, None, 'unparseable')]
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import os
+import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Literal, cast
 
@@ -29,7 +33,17 @@ from bson.json_util import JSONOptions
 
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 
-__all__ = ["RawRecord", "Source", "SourceFile", "discover", "files_digest", "read_records", "source_digest"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_RECORD_BYTES",
+    "RawRecord",
+    "Source",
+    "SourceFile",
+    "discover",
+    "files_digest",
+    "read_records",
+    "source_digest",
+]
 
 Kind = Literal["mongoexport", "legacy", "mongodb"]
 
@@ -37,6 +51,9 @@ Kind = Literal["mongoexport", "legacy", "mongodb"]
 EJSON_OPTIONS = JSONOptions(tz_aware=True, tzinfo=dt.UTC)
 _LEGACY_PATTERN = "decisions-*.jsonl"
 _DUMP_SUFFIXES = (".json", ".json.gz")
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # MongoDB's largest BSON document
+MAX_DEPTH = 100  # MongoDB's deepest nesting of documents and arrays
+_RAW_KEPT = 64 * 1024  # of a line over the size limit, the quarantine keeps this much
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,8 @@ class RawRecord:
     kind: Kind
     doc: dict[str, Any] | None
     raw: str
-    error: str | None = None
+    error: str | None = None  # what is wrong, for humans
+    reason: str | None = None  # what is wrong, as a stable code; set when `doc` is None
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,8 @@ class Source:
     collection: str = "auditLogs"
     json_array: bool | None = None  # None: detect from the first byte
     ignored: tuple[str, ...] = ()
+    max_record_bytes: int = MAX_RECORD_BYTES
+    timeout_seconds: float = 10.0  # how long to wait for a MongoDB server
 
     @property
     def description(self) -> str:
@@ -85,10 +105,32 @@ def _is_dump(path: Path) -> bool:
     return path.name.endswith(_DUMP_SUFFIXES)
 
 
-def discover(source: str, collection: str = "auditLogs", json_array: bool | None = None) -> Source:
+def _files_under(root: Path) -> list[Path]:
+    """Every file under `root`, sorted; a folder that cannot be listed is an error, not a silent gap."""
+
+    def refuse(error: OSError) -> None:
+        raise UsageError(
+            f"cannot list source folder {error.filename}: {error.strerror}; check that this user may read it"
+        )
+
+    found = []
+    for folder, _, names in os.walk(root, onerror=refuse):
+        found += [Path(folder, name) for name in names]
+    return sorted(path for path in found if path.is_file())
+
+
+def discover(
+    source: str,
+    collection: str = "auditLogs",
+    json_array: bool | None = None,
+    *,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+    timeout_seconds: float = 10.0,
+) -> Source:
     """Resolve `--source` into the files to read, in a stable order; exit 2 if there is nothing."""
+    limits = Source(max_record_bytes=max_record_bytes, timeout_seconds=timeout_seconds)
     if source.startswith(("mongodb://", "mongodb+srv://")):
-        return Source(uri=source, collection=collection)
+        return replace(limits, uri=source, collection=collection)
     root = Path(source)
     if not root.exists():
         raise UsageError(
@@ -96,9 +138,9 @@ def discover(source: str, collection: str = "auditLogs", json_array: bool | None
         )
     if root.is_file():
         kind: Kind = "legacy" if _is_legacy(root) else "mongoexport"
-        return Source(files=(SourceFile(root, root.name, kind),), json_array=json_array)
+        return replace(limits, files=(SourceFile(root, root.name, kind),), json_array=json_array)
     files, ignored = [], []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in _files_under(root):
         name = path.relative_to(root).as_posix()
         if _is_legacy(path):
             files.append(SourceFile(path, name, "legacy"))
@@ -111,53 +153,126 @@ def discover(source: str, collection: str = "auditLogs", json_array: bool | None
             f"source folder {source} holds no mongoexport dump (*.json, *.json.gz) "
             f"and no legacy {_LEGACY_PATTERN} file"
         )
-    return Source(files=tuple(files), json_array=json_array, ignored=tuple(ignored))
+    return replace(limits, files=tuple(files), json_array=json_array, ignored=tuple(ignored))
 
 
 def _open(path: Path) -> IO[bytes]:
-    if path.name.endswith(".gz"):
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return path.open("rb")
+    try:
+        if path.name.endswith(".gz"):
+            return cast(IO[bytes], gzip.open(path, "rb"))
+        return path.open("rb")
+    except OSError as error:
+        raise UsageError(
+            f"cannot read source file {path}: {error.strerror}; check that it exists and that this user may read it"
+        ) from None
 
 
-def _parse(text: str) -> tuple[dict[str, Any] | None, str | None]:
+def _too_deep(value: Any) -> bool:
+    """Whether documents and arrays nest more than `MAX_DEPTH` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any key or string holds half a UTF-16 pair (`"\\ud800"`), which no UTF-8 file can store."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return False
+
+
+Parsed = tuple[dict[str, Any], None, None] | tuple[None, str, str]
+
+
+def _parse(text: str) -> Parsed:
+    """The document of one line, or (None, reason, error). Cheap tests guard the costly checks:
+    only a line with many brackets can be too deep, only one with a `\\u` escape can hold a surrogate."""
     try:
         doc = json_util.loads(text, json_options=EJSON_OPTIONS)
     except json.JSONDecodeError as error:
-        return None, f"invalid JSON: {error.msg} at column {error.colno}"
-    except (BSONError, ValueError, TypeError, OverflowError) as error:
-        return None, f"invalid Extended JSON: {error}"
+        return None, "unparseable", f"invalid JSON: {error.msg} at column {error.colno}"
+    except RecursionError:
+        return None, "too_deep", f"nested more than {MAX_DEPTH} levels deep"
+    except (BSONError, ValueError, TypeError, OverflowError, KeyError) as error:
+        return None, "invalid_extended_json", f"invalid Extended JSON: {type(error).__name__}: {error}"
     if not isinstance(doc, dict):
-        return None, f"expected a JSON object, found {type(doc).__name__}"
-    return doc, None
+        return None, "not_an_object", f"expected a JSON object, found {type(doc).__name__}"
+    if text.count("{") + text.count("[") > MAX_DEPTH and _too_deep(doc):
+        return None, "too_deep", f"nested more than {MAX_DEPTH} levels deep"
+    if "\\u" in text and _has_lone_surrogate(doc):
+        return None, "invalid_unicode", "a string holds an unpaired UTF-16 surrogate escape"
+    return doc, None, None
 
 
-def _lines(file: SourceFile) -> Iterator[RawRecord]:
-    with _open(file.path) as stream:
-        for number, data in enumerate(stream, start=1):
-            if number == 1:
-                data = data.removeprefix(b"\xef\xbb\xbf")
-            data = data.rstrip(b"\r\n")
-            if not data.strip():
-                continue
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raw = data.decode("utf-8", errors="replace")
-                yield RawRecord(
-                    file.name, number, file.kind, None, raw, f"not valid UTF-8 at byte {error.start}"
-                )
-                continue
-            doc, problem = _parse(text)
-            yield RawRecord(file.name, number, file.kind, doc, text, problem)
+def _bad(file: SourceFile, number: int, raw: str, reason: str, error: str) -> RawRecord:
+    return RawRecord(file.name, number, file.kind, None, raw, error, reason)
+
+
+def _line_record(file: SourceFile, number: int, data: bytes) -> RawRecord | None:
+    """The record of one line (without its line end) of at most the size limit; None when blank."""
+    if not data.strip():
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raw = data.decode("utf-8", errors="replace")
+        return _bad(file, number, raw, "not_utf8", f"not valid UTF-8 at byte {error.start}")
+    doc, reason, problem = _parse(text)
+    if doc is None:
+        return _bad(file, number, text, reason or "unparseable", problem or "")
+    return RawRecord(file.name, number, file.kind, doc, text)
+
+
+def _lines(file: SourceFile, limit: int) -> Iterator[RawRecord]:
+    number = 0
+    try:
+        with _open(file.path) as stream:
+            while data := stream.readline(limit + 3):  # room for the line end, and one byte over
+                number += 1
+                if number == 1:
+                    data = data.removeprefix(b"\xef\xbb\xbf")
+                ended = data.endswith(b"\n")
+                data = data.rstrip(b"\r\n")
+                if len(data) <= limit:
+                    if (record := _line_record(file, number, data)) is not None:
+                        yield record
+                    continue
+                size = len(data)
+                while not ended and (rest := stream.readline(1 << 20)):  # skip the rest, chunk by chunk
+                    ended = rest.endswith(b"\n")
+                    size += len(rest.rstrip(b"\r\n"))
+                raw = data[:_RAW_KEPT].decode("utf-8", errors="replace")
+                yield _bad(file, number, raw, "too_large", f"{size:,} bytes, over the limit of {limit:,}")
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise ProblemsFound(
+            [Problem(file.name, number + 1, None, f"the compressed file is damaged or cut short: {error}")],
+            "a source file cannot be read to its end; its records after the damage would be lost",
+        ) from None
 
 
 def _array(file: SourceFile) -> Iterator[RawRecord]:
     with _open(file.path) as stream:
-        text = stream.read().decode("utf-8-sig")
+        data = stream.read()
     try:
-        items = json_util.loads(text, json_options=EJSON_OPTIONS)
-    except (json.JSONDecodeError, BSONError, ValueError) as error:
+        items = json_util.loads(data.decode("utf-8-sig"), json_options=EJSON_OPTIONS)
+    except (json.JSONDecodeError, BSONError, ValueError, RecursionError) as error:
         line = getattr(error, "lineno", None)
         raise ProblemsFound(
             [Problem(file.name, line, None, f"not a valid --jsonArray dump: {error}")],
@@ -170,13 +285,8 @@ def _array(file: SourceFile) -> Iterator[RawRecord]:
         if isinstance(item, dict):
             yield RawRecord(file.name, number, file.kind, item, raw)
         else:
-            yield RawRecord(
-                file.name,
-                number,
-                file.kind,
-                None,
-                raw,
-                f"expected a JSON object, found {type(item).__name__}",
+            yield _bad(
+                file, number, raw, "not_an_object", f"expected a JSON object, found {type(item).__name__}"
             )
 
 
@@ -191,13 +301,13 @@ def read_records(source: Source) -> Iterator[RawRecord]:
     if source.uri is not None:
         from tractatus_datasets.mongo import read_collection  # pymongo only when needed
 
-        yield from read_collection(source.uri, source.collection)
+        yield from read_collection(source.uri, source.collection, source.timeout_seconds)
         return
     for file in source.files:
         as_array = source.json_array
         if as_array is None:
             as_array = file.kind == "mongoexport" and _starts_with_bracket(file.path)
-        yield from _array(file) if as_array else _lines(file)
+        yield from _array(file) if as_array else _lines(file, source.max_record_bytes)
 
 
 def files_digest(files: Iterable[tuple[str, Path]]) -> str:

@@ -196,11 +196,14 @@ def _citation_problems(root: Path, manifest: Manifest) -> list[Problem]:
     return problems
 
 
-def validate_release(root: Path, spec: DatasetSpec, *, scan: bool = True, load: bool = True) -> list[Problem]:
+def validate_release(
+    root: Path, spec: DatasetSpec, *, scan: bool = True, load: bool = True, scratch: Path | None = None
+) -> list[Problem]:
     """Every problem of the release at `root`; empty when it is what its manifest says.
 
     `scan=False` skips the leak gate (for a caller that has just run it); the load check runs only
-    when the files are sound, since loading broken files says nothing new.
+    when the files are sound, since loading broken files says nothing new, and keeps its cache
+    under `scratch` (default: the system's temporary folder).
     """
     manifest, problems = read_release_manifest(root)
     if manifest is None:
@@ -225,5 +228,5 @@ def validate_release(root: Path, spec: DatasetSpec, *, scan: bool = True, load: 
         result = scan_release(root, None, spec.pseudonym_columns)
         problems += [finding.problem() for finding in result.findings]
     if load and not problems:
-        problems += check_loadable(root, spec, manifest.counts.rows_by_config)
+        problems += check_loadable(root, spec, manifest.counts.rows_by_config, scratch)
     return problems

@@ -320,7 +320,7 @@ BAD_LINES: list[tuple[str, str, str | None]] = [
         "invalid_value",
         "timestamp",
     ),
-    ("[1, 2]", "unparseable", None),
+    ("[1, 2]", "not_an_object", None),
     ('{"foo": 1}', "unrecognised_shape", None),
 ]
 

@@ -32,8 +32,11 @@ def run(doc: dict[str, Any], kind: str = "mongoexport") -> tuple[Normalised, Tal
     return result, events, dropped
 
 
-def rejected(doc: dict[str, Any] | None, kind: str = "mongoexport", error: str | None = None) -> Rejected:
-    result = normalise(RawRecord("dump.json", 7, kind, doc, "{}", error), Tally())  # type: ignore[arg-type]
+def rejected(
+    doc: dict[str, Any] | None, kind: str = "mongoexport", error: str | None = None, reason: str | None = None
+) -> Rejected:
+    record = RawRecord("dump.json", 7, kind, doc, "{}", error, reason)  # type: ignore[arg-type]
+    result = normalise(record, Tally())
     assert isinstance(result, Rejected), result
     return result
 
@@ -282,5 +285,6 @@ def test_bad_records_name_their_field_and_reason(doc: dict[str, Any], reason: st
 
 
 def test_unreadable_lines_keep_the_readers_reason() -> None:
-    assert rejected(None, error="not valid UTF-8 at byte 3").reason == "not_utf8"
+    assert rejected(None, error="not valid UTF-8 at byte 3", reason="not_utf8").reason == "not_utf8"
+    assert rejected(None, error="nested more than 100 levels deep", reason="too_deep").reason == "too_deep"
     assert rejected(None, error="invalid JSON: Expecting value at column 1").reason == "unparseable"

@@ -99,7 +99,8 @@ def test_counts_reconcile_and_say_why(release: tuple[Path, Manifest]) -> None:
     assert counts.quarantined_by_reason == {
         "invalid_value": 2,
         "missing_field": 1,
-        "unparseable": 2,
+        "not_an_object": 1,
+        "unparseable": 1,
         "unrecognised_shape": 1,
         "wrong_type": 1,
     }
