@@ -113,21 +113,32 @@ def make(service: str, seconds: float, session: str | None = "a" * 32, **fields:
 SCRIPT = Path(sys.executable).with_name("tractatus-datasets")
 
 
-def run(
-    *args: str | Path, key: bytes | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
+def cli(*args: str | Path) -> list[str]:
+    """The installed console script with `args`, as an operator types it."""
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "tractatus_datasets.cli"]
+    return [*command, *map(str, args)]
+
+
+def cli_env(key: bytes | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "TRACTATUS_PSEUDONYM_KEY"}
     if key is not None:
         env["TRACTATUS_PSEUDONYM_KEY"] = key.decode()
-    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "tractatus_datasets.cli"]
+    return env
+
+
+def run(
+    *args: str | Path, key: bytes | None = None, cwd: Path | None = None, **options: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line to its end; `options` go to `subprocess.run` (e.g. `preexec_fn`)."""
     return subprocess.run(
-        [*command, *map(str, args)],
+        cli(*args),
         capture_output=True,
         text=True,
-        env=env,
+        env=cli_env(key),
         cwd=cwd,
         timeout=300,
         check=False,
+        **options,
     )
 
 
