@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +28,13 @@ from tractatus_audit_corpus.stages import collect_rows
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.build import write_release
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
-from tractatus_datasets.features import to_arrow_table
+from tractatus_datasets.features import rows_from_table, to_arrow_table
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.links import IncidentWindow
 from tractatus_datasets.manifest import Counts, Manifest, SourceInfo
 from tractatus_datasets.pipeline import BadRecordPolicy, Quarantine
 from tractatus_datasets.plugins import ExportOptions
+from tractatus_datasets.previous import Previous, open_previous
 from tractatus_datasets.progress import progress
 from tractatus_datasets.release import check_version, staged_release
 from tractatus_datasets.sources import (
@@ -114,6 +116,32 @@ def _source_info(source: Source, records_digest: str) -> SourceInfo:
     return SourceInfo(kind=source.description, digest=source_digest(source), files_by_kind=by_kind)
 
 
+def _row_options(audit: AuditOptions) -> dict[str, Any]:
+    """The options that shape rows: a release continuing another must use the same ones."""
+    return {
+        "time_granularity": audit.time_granularity.value,
+        "coordination_window_seconds": audit.coordination_window.total_seconds(),
+        "k_threshold": audit.k_threshold,
+    }
+
+
+def _carried_rows(previous: Previous) -> list[FullRow]:
+    rows = rows_from_table(previous.table, FullRow)
+    if not to_arrow_table(rows, FullRow).equals(previous.table):
+        raise AssertionError("carried rows do not round-trip exactly")  # a bug: refuse to publish
+    for row in rows:
+        row._exact_time = row.timestamp  # the exact time was never published; the order was
+    return rows
+
+
+def _release_order(carried: list[FullRow], fresh: list[FullRow]) -> list[FullRow]:
+    """New rows in release order, merged into the carried rows (already in it) without moving
+    them: at equal coarse time and session, carried rows come first."""
+    return list(
+        heapq.merge(carried, sorted(fresh, key=sort_key), key=lambda r: (r.timestamp, r.session or ""))
+    )
+
+
 def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
     """Export `options.source` into a new release at `options.out`; see the module docstring."""
     check_version(options.version)
@@ -126,6 +154,11 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
         max_record_bytes=audit.max_record_bytes,
         timeout_seconds=audit.timeout_seconds,
     )
+    previous = None
+    if audit.previous is not None:
+        previous = open_previous(
+            audit.previous, SPEC, version=options.version, key=audit.key, options=_row_options(audit)
+        )
     digest = hashlib.sha256()
     with staged_release(options.out) as staging:
         quarantine = Quarantine(staging.quarantine, audit.on_bad_record)
@@ -142,8 +175,11 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
                 "nothing to release",
             )
         derive_session_context(collected.rows, audit.coordination_window, collected.events)
-        rare = suppress_rare(collected.rows, audit.k_threshold)
-        rows = sorted(collected.rows, key=sort_key)
+        carried = _carried_rows(previous) if previous is not None else []
+        published = {row.decision_id for row in carried}
+        fresh = [row for row in collected.rows if row.decision_id not in published]
+        rare = suppress_rare(fresh, audit.k_threshold, published=carried)
+        rows = _release_order(carried, fresh)
         links = audit.links
         aggregated, suppressed = aggregate(rows, audit.k_threshold)
         tables = {
@@ -153,17 +189,17 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
         }
         counts = Counts(
             read=collected.read,
-            exported=len(rows),
+            exported=len(collected.rows),
             quarantined=quarantine.count,
             duplicates=collected.duplicates,
+            carried=len(carried),
+            already_released=len(collected.rows) - len(fresh),
             quarantined_by_reason=quarantine.by_reason.as_dict(),
             values_dropped_by_reason=collected.dropped.as_dict(),
             normalisation=collected.events.as_dict(),
             rare_values=rare,
             suppressed=suppressed,
         )
-        if counts.read != counts.exported + counts.quarantined + counts.duplicates:
-            raise AssertionError(f"counts do not reconcile: {counts}")  # a bug: refuse to publish
         manifest = write_release(
             staging,
             SPEC,
@@ -174,9 +210,7 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             key=audit.key,
             counts=counts,
             options={
-                "time_granularity": audit.time_granularity.value,
-                "coordination_window_seconds": audit.coordination_window.total_seconds(),
-                "k_threshold": audit.k_threshold,
+                **_row_options(audit),
                 "max_shard_rows": options.max_shard_rows,
                 "on_bad_record": audit.on_bad_record.value,
                 **({"incident_links": links.events_digest} if links else {}),
@@ -184,5 +218,6 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             content=card_content,
             max_shard_rows=options.max_shard_rows,
             identifiers=collected.identifiers,
+            previous=previous,
         )
     return manifest

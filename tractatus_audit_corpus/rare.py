@@ -34,10 +34,14 @@ def _rare(counts: Counter[Hashable], k: int, other: Hashable) -> set[Hashable]:
 _SCALAR_COLUMNS = ("service", "action", "verdict", "boundary")
 
 
-def suppress_rare(rows: Sequence[FullRow], k: int) -> dict[str, int]:
-    """Replace, in place, values seen in fewer than `k` rows; return how many cells changed, per column."""
+def suppress_rare(rows: Sequence[FullRow], k: int, published: Sequence[FullRow] = ()) -> dict[str, int]:
+    """Replace, in place, values seen in fewer than `k` rows; return how many cells changed, per column.
+
+    `published` rows (those a release continuing an earlier one carries) count too but are never
+    changed: a published row stays as it was.
+    """
     counts: dict[str, Counter[Hashable]] = {column: Counter() for column in RARE_COLUMNS}
-    for row in rows:
+    for row in [*published, *rows]:
         for column in _SCALAR_COLUMNS:
             counts[column][getattr(row, column)] += 1
         counts["rule_ids"].update(set(row.rules_checked) | set(row.violated_rules))

@@ -15,11 +15,12 @@ import pyarrow as pa
 from tractatus_datasets.card import CARD_NAME, CardContent, render_card
 from tractatus_datasets.citation import CHANGELOG_NAME, CITATION_NAME, render_changelog, render_citation
 from tractatus_datasets.croissant import CROISSANT_NAME, render_croissant
-from tractatus_datasets.errors import ProblemsFound
+from tractatus_datasets.errors import Problem, ProblemsFound
 from tractatus_datasets.gate import GateResult, Identifiers, scan_release
 from tractatus_datasets.keys import ExportKey
-from tractatus_datasets.manifest import Counts, KeyInfo, Manifest, SourceInfo, write_manifest
+from tractatus_datasets.manifest import MANIFEST_NAME, Counts, KeyInfo, Manifest, SourceInfo, write_manifest
 from tractatus_datasets.parquet import write_shards
+from tractatus_datasets.previous import Previous
 from tractatus_datasets.progress import progress
 from tractatus_datasets.release import Staging
 from tractatus_datasets.spec import DatasetSpec
@@ -42,13 +43,15 @@ def write_release(
     content: Callable[[Manifest], CardContent],
     max_shard_rows: int,
     identifiers: Identifiers | None = None,
+    previous: Previous | None = None,
 ) -> Manifest:
     """Write everything into `staging.folder`, pass it through the leak gate, and validate it as
     `tractatus-datasets validate` would (which includes a fresh load); exit 1 if either fails.
     `staged_release` moves the folder into place only after this returns.
 
     The gate scans the data first, so that the manifest and card can report what it scanned, then
-    the card and manifest once they are written.
+    the card and manifest once they are written. With `previous` (the release this one continues),
+    the manifest and card name it and the changelog keeps its entries.
     """
     root = staging.folder
     shards = []
@@ -61,6 +64,12 @@ def write_release(
     counts = counts.model_copy(
         update={"rows_by_config": {c.name: tables[c.name].num_rows for c in spec.configs}}
     )
+    unreconciled = counts.problems(counts.rows_by_config[spec.default_config.name])
+    if unreconciled:
+        raise ProblemsFound(
+            [Problem(MANIFEST_NAME, None, "counts", problem) for problem in unreconciled],
+            "the counts do not reconcile, so a record may have been lost; nothing was published",
+        )
     manifest = Manifest(
         dataset=spec.repo_id,
         version=version,
@@ -69,6 +78,7 @@ def write_release(
         schema_hash=spec.schema_hash,
         source=source,
         key=None if key is None else KeyInfo(fingerprint=key.fingerprint, demo=key.demo),
+        previous=None if previous is None else previous.info,
         counts=counts,
         options=options,
         gate=data_gate.summary(),
@@ -79,7 +89,9 @@ def write_release(
     prose = content(manifest)
     (root / CARD_NAME).write_text(render_card(spec, manifest, prose, table_bytes), encoding="utf-8")
     (root / CITATION_NAME).write_text(render_citation(spec, manifest, prose.summary), encoding="utf-8")
-    (root / CHANGELOG_NAME).write_text(render_changelog(spec, [manifest]), encoding="utf-8")
+    (root / CHANGELOG_NAME).write_text(
+        render_changelog(spec, manifest, previous.changelog if previous else ""), encoding="utf-8"
+    )
     (root / CROISSANT_NAME).write_text(render_croissant(spec, manifest, prose.summary), encoding="utf-8")
     _gate(root, spec, identifiers, part="text")
     problems = validate_release(root, spec, scan=False, scratch=staging.scratch)  # both parts scanned above

@@ -97,7 +97,7 @@ def load_lines(spec: DatasetSpec, version: str, target: str | None = None) -> li
 
 def _yaml(spec: DatasetSpec, manifest: Manifest, table_bytes: dict[str, int]) -> str:
     rows = manifest.counts.rows_by_config
-    default = next(c for c in spec.configs if c.default)
+    default = spec.default_config
     data = DatasetCardData(
         pretty_name=spec.pretty_name,
         license=spec.license,
@@ -142,11 +142,35 @@ def _release_table(spec: DatasetSpec, manifest: Manifest) -> str:
         ("duplicates skipped", counts.duplicates),
         *((f"rows in `{c.name}`", counts.rows_by_config.get(c.name, 0)) for c in spec.configs),
     ]
+    if manifest.previous is not None:
+        before = manifest.previous.version
+        rows += [
+            (
+                "continues",
+                f"{before} of {manifest.previous.release_date.isoformat()} "
+                f"(its `MANIFEST.json`: `{manifest.previous.manifest_digest}`)",
+            ),
+            (f"rows kept from {before}", counts.carried),
+            ("…of which no longer in the source", counts.no_longer_in_source),
+            ("new rows", counts.added),
+        ]
     if manifest.key is not None:
         demo = " (public demo key)" if manifest.key.demo else ""
         rows.append(("pseudonym key fingerprint", f"`{manifest.key.fingerprint}`{demo}"))
     rows.append(("schema", f"version {manifest.schema_version}, hash `{manifest.schema_hash}`"))
     return markdown_table(["", ""], rows)
+
+
+def _continuation(manifest: Manifest) -> list[str]:
+    """What a release made with `--previous` added to the one before, in a sentence."""
+    if manifest.previous is None:
+        return []
+    counts, before = manifest.counts, manifest.previous.version
+    return [
+        f"This release continues {before}: it adds {counts.added:,} rows and keeps all "
+        f"{counts.carried:,} rows of {before} exactly as they were published, {counts.no_longer_in_source:,} "
+        f"of them for records the source no longer holds. `{CHANGELOG_NAME}` lists what every version added."
+    ]
 
 
 def render_card(
@@ -195,7 +219,7 @@ def render_card(
         parts.append(f"### `{config.name}`\n\n{table}")
     for heading, body in content.sections:
         parts.append(f"## {heading}\n\n{body.strip()}")
-    parts += ["## This release", _release_table(spec, manifest)]
+    parts += ["## This release", *_continuation(manifest), _release_table(spec, manifest)]
     tag = revision_tag(manifest.version)
     parts.append(
         f"## Citation\n\nCite this version and load it pinned to its revision tag `{tag}`, so that your "

@@ -9,8 +9,6 @@ All three are generated from the manifest, so they always name the version and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import yaml
 
 from tractatus_datasets.manifest import Manifest
@@ -80,18 +78,22 @@ def bibtex(spec: DatasetSpec, manifest: Manifest) -> str:
     )
 
 
-def _entry(manifest: Manifest, previous: Manifest | None) -> str:
-    counts = manifest.counts
-    added = ", ".join(f"{rows:,} rows in `{name}`" for name, rows in counts.rows_by_config.items())
+def _entry(manifest: Manifest) -> str:
+    counts, previous = manifest.counts, manifest.previous
     lines = [f"## [{manifest.version}] - {manifest.release_date.isoformat()}", "", "### Added", ""]
     if previous is None:
-        lines.append(f"- First release: {added}.")
+        rows = ", ".join(f"{n:,} rows in `{name}`" for name, n in counts.rows_by_config.items())
+        lines.append(f"- First release: {rows}.")
     else:
-        before = previous.counts.rows_by_config
+        before = previous.rows_by_config
         changes = ", ".join(
-            f"`{name}` {before.get(name, 0):,} → {rows:,}" for name, rows in counts.rows_by_config.items()
+            f"`{name}` {before.get(name, 0):,} → {n:,}" for name, n in counts.rows_by_config.items()
         )
-        lines.append(f"- Rows since {previous.version}: {changes}.")
+        lines += [
+            f"- {counts.added:,} new rows since {previous.version} ({changes}).",
+            f"- Every row of {previous.version} is kept as it was published ({counts.carried:,} rows), "
+            f"{counts.no_longer_in_source:,} of them no longer in the source.",
+        ]
     lines.append(
         f"- From {manifest.source.kind} (digest `{manifest.source.digest}`): {counts.read:,} records read, "
         f"{counts.exported:,} exported, {counts.quarantined:,} quarantined, {counts.duplicates:,} duplicates."
@@ -99,15 +101,12 @@ def _entry(manifest: Manifest, previous: Manifest | None) -> str:
     return "\n".join(lines)
 
 
-def render_changelog(spec: DatasetSpec, manifests: Sequence[Manifest]) -> str:
-    """`CHANGELOG.md` in Keep-a-Changelog style: one entry per version, newest first, from the
-    manifests of this release and the releases before it (oldest first in `manifests`)."""
-    entries = [
-        _entry(manifest, manifests[index - 1] if index else None) for index, manifest in enumerate(manifests)
-    ]
+def render_changelog(spec: DatasetSpec, manifest: Manifest, earlier: str = "") -> str:
+    """`CHANGELOG.md` in Keep-a-Changelog style, newest first: this release's entry, then `earlier`,
+    the entries of the release it continues exactly as they were published."""
     header = (
         f"# Changelog\n\nAll notable changes to {spec.pretty_name} (`{spec.repo_id}`). The format follows "
         "[Keep a Changelog](https://keepachangelog.com/en/1.1.0/); each version is the revision tag "
         '`vX.Y.Z` of the dataset repository, which `load_dataset(..., revision="vX.Y.Z")` pins.'
     )
-    return "\n\n".join([header, *reversed(entries)]) + "\n"
+    return "\n\n".join(part for part in [header, _entry(manifest), earlier.strip("\n")] if part) + "\n"

@@ -40,6 +40,7 @@ __all__ = [
     "features_of",
     "field_rows",
     "label_order",
+    "rows_from_table",
     "to_arrow_table",
 ]
 
@@ -60,6 +61,8 @@ Float32 = Annotated[float, ArrowType("float32")]
 UtcTimestamp = Annotated[AwareDatetime, ArrowType("timestamp[s, tz=UTC]")]
 UtcDate = Annotated[dt.date, ArrowType("date32")]
 LocalDate = Annotated[dt.date, ArrowType("date32")]  # a calendar date as the sources give it, no time zone
+
+Model = typing.TypeVar("Model", bound=BaseModel)
 
 _PLAIN_VALUES: dict[Any, str] = {str: "string", int: "int64", float: "float64", bool: "bool"}
 
@@ -147,3 +150,37 @@ def to_arrow_table(rows: Iterable[BaseModel], model: type[BaseModel]) -> pa.Tabl
             values = [encode(value) for value in values]
         arrays.append(pa.array(values, type=schema.field(name).type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _decoder(feature: Any) -> Callable[[Any], Any] | None:
+    """The inverse of `_encoder`: Arrow storage back to the values the model validates."""
+    if isinstance(feature, ClassLabel):
+        names = feature.names
+        return lambda value: None if value is None else names[value]
+    if isinstance(feature, List):
+        inner = _decoder(feature.feature)
+        if inner is not None:
+            return lambda values: [inner(value) for value in values]
+    return None
+
+
+def rows_from_table(table: pa.Table, model: type[Model]) -> list[Model]:
+    """The rows of a table that `to_arrow_table` built, validated again by the model.
+
+    >>> from pydantic import create_model
+    >>> from tractatus_datasets.anonymise import Granularity
+    >>> Row = create_model("Row", granularity=Granularity, tags=list[str])
+    >>> rows = [Row(granularity="hour", tags=["a"])]
+    >>> rows_from_table(to_arrow_table(rows, Row), Row) == rows
+    True
+    """
+    features = features_of(model)
+    columns = {}
+    for name in model.model_fields:
+        values = table.column(name).to_pylist()
+        decode = _decoder(features[name])
+        columns[name] = values if decode is None else [decode(value) for value in values]
+    return [
+        model.model_validate(dict(zip(columns, values, strict=True)))
+        for values in zip(*columns.values(), strict=True)
+    ]

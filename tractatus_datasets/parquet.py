@@ -15,7 +15,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["DEFAULT_MAX_SHARD_ROWS", "ROW_GROUP_ROWS", "ShardInfo", "file_sha256", "write_shards"]
+__all__ = [
+    "DEFAULT_MAX_SHARD_ROWS",
+    "ROW_GROUP_ROWS",
+    "ShardInfo",
+    "file_sha256",
+    "read_shards",
+    "write_shards",
+]
 
 DEFAULT_MAX_SHARD_ROWS = 500_000
 ROW_GROUP_ROWS = 50_000  # small row groups keep the Hub's viewer and streaming reads cheap
@@ -65,3 +72,10 @@ def write_shards(table: pa.Table, root: Path, config: str, max_rows: int) -> lis
             pq.ParquetWriter(path, part.schema, **_WRITER_SETTINGS).close()
         shards.append(ShardInfo(config, relative, part.num_rows, path.stat().st_size, file_sha256(path)))
     return shards
+
+
+def read_shards(root: Path, paths: list[str], schema: pa.Schema) -> pa.Table:
+    """The rows of the shards at `paths` (relative to `root`), in that order, as `schema` says:
+    what `write_shards` wrote, with the types it was given (Parquet keeps seconds as milliseconds)."""
+    tables = [pq.read_table(root / path, schema=None).cast(schema) for path in paths]
+    return pa.concat_tables(tables) if tables else schema.empty_table()

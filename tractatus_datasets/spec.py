@@ -62,6 +62,11 @@ class DatasetSpec:
     # holds the hash each version stands for.
     schema_version: str = "1"
 
+    @property
+    def default_config(self) -> ConfigSpec:
+        """The config `load_dataset(repo)` gives without a name; its rows are the dataset's records."""
+        return next(config for config in self.configs if config.default)
+
     def config(self, name: str) -> ConfigSpec:
         for config in self.configs:
             if config.name == name:

@@ -221,6 +221,8 @@ def validate_release(
                 "differs from this version's models: validate with the release's own version",
             )
         )
+    default_rows = manifest.counts.rows_by_config.get(spec.default_config.name, 0)
+    problems += [Problem(MANIFEST_NAME, None, "counts", p) for p in manifest.counts.problems(default_rows)]
     problems += _shard_problems(root, spec, manifest)
     problems += _card_problems(root, spec, manifest)
     problems += _citation_problems(root, manifest)

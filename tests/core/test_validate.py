@@ -15,7 +15,7 @@ import yaml
 
 from tests.helpers import run
 from tractatus_datasets.citation import render_changelog
-from tractatus_datasets.manifest import read_manifest
+from tractatus_datasets.manifest import PreviousInfo, read_manifest
 from tractatus_datasets.plugins import ExportOptions
 from tractatus_datasets.validate import validate_release
 from tractatus_evolution_log.builder import SPEC, EvolutionOptions, export_evolution
@@ -58,6 +58,22 @@ def test_a_changed_shard_is_caught_by_its_hash(release: Path) -> None:
         f"{FULL}: sha256 differs from MANIFEST.json: changed after release",
         f"{FULL}: has 19 rows, MANIFEST.json says 20",
         "MANIFEST.json: counts.rows_by_config.full: says 28, its shards hold 27",
+    ]
+
+
+def test_counts_that_do_not_reconcile_are_reported(release: Path) -> None:
+    manifest = release / "MANIFEST.json"
+    data = json.loads(manifest.read_text())
+    data["counts"] |= {"read": 30, "quarantined": 1}  # two records read, one of them unaccounted for
+    manifest.write_text(json.dumps(data, indent=2))
+    assert problems(release) == [
+        "MANIFEST.json: counts: read 30 != exported 28 + quarantined 1 + duplicates 0",
+        "MANIFEST.json: counts: quarantined 1 != 0, the sum of quarantined_by_reason",
+    ]
+    data["counts"] |= {"read": 28, "quarantined": 0, "carried": 10, "already_released": 5}
+    manifest.write_text(json.dumps(data, indent=2))
+    assert problems(release) == [
+        "MANIFEST.json: counts: the default config has 28 rows, not carried 10 + exported 28 - already_released 5"
     ]
 
 
@@ -156,12 +172,30 @@ def test_citation_and_changelog_name_the_version_and_the_revision(release: Path)
 def test_the_changelog_has_one_entry_per_version_newest_first(release: Path) -> None:
     first = read_manifest(release)
     counts = first.counts.model_copy(
-        update={"rows_by_config": {"full": 30, "aggregated": 11, "incidents": 6}}
+        update={
+            "rows_by_config": {"full": 30, "aggregated": 11, "incidents": 6},
+            "read": 29,
+            "exported": 29,
+            "carried": 28,
+            "already_released": 27,
+        }
     )
-    second = first.model_copy(update={"version": "1.1.0", "counts": counts})
-    text = render_changelog(SPEC, [first, second])
+    previous = PreviousInfo(
+        version="1.0.0",
+        release_date=first.release_date,
+        manifest_digest="sha256:" + "0" * 64,
+        rows_by_config=first.counts.rows_by_config,
+    )
+    second = first.model_copy(update={"version": "1.1.0", "counts": counts, "previous": previous})
+    earlier = (release / "CHANGELOG.md").read_text()
+    text = render_changelog(SPEC, second, earlier[earlier.index("## [1.0.0]") :])
     assert text.index("## [1.1.0]") < text.index("## [1.0.0]")
-    assert "- Rows since 1.0.0: `full` 28 → 30, `aggregated` 10 → 11, `incidents` 6 → 6." in text
+    assert text.endswith(earlier[earlier.index("## [1.0.0]") :])
+    assert "- 2 new rows since 1.0.0 (`full` 28 → 30, `aggregated` 10 → 11, `incidents` 6 → 6)." in text
+    assert (
+        "- Every row of 1.0.0 is kept as it was published (28 rows), 1 of them no longer in the source."
+        in text
+    )
 
 
 def test_missing_citation_and_a_stale_changelog_are_reported(release: Path) -> None:
