@@ -16,7 +16,7 @@ from tractatus_datasets import __version__
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.card import load_lines
 from tractatus_datasets.commands import export_summary, publish_command, scan_command, validate_command
-from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.errors import ProblemsFound, UsageError, out_of_space
 from tractatus_datasets.keys import ENV_VAR, ExportKey, load_key
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
@@ -198,6 +198,27 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
             print("\n".join(f"    {line}" for line in load_lines(plugin.spec, manifest.version)))
 
 
+def _environment_error(error: BaseException, args: argparse.Namespace) -> str | None:
+    """One line for an error of the machine rather than of the data; None for a bug."""
+    full = out_of_space(error)
+    if full is not None:
+        where = (
+            f" {full.filename}"
+            if full.filename
+            else f" under {args.out}"
+            if getattr(args, "out", None)
+            else ""
+        )
+        return (
+            f"no space left to write{where} ({full.strerror or 'disk full'}): free some space on that disk, "
+            "or choose an --out on another one"
+        )
+    if isinstance(error, OSError):
+        where = f" {error.filename}" if error.filename else ""
+        return f"cannot access{where}: {error.strerror or error}; check the path and this user's permissions"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     plugins = load_plugins()
     args = _parser(plugins).parse_args(argv)
@@ -209,15 +230,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = error.report() if isinstance(error, ProblemsFound) else str(error)
         print(f"error: {message}", file=sys.stderr)
         return error.exit_code
-    except OSError as error:
-        if args.debug:
-            raise
-        where = f" {error.filename}" if error.filename else ""
-        print(f"error: cannot access{where}: {error.strerror or error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted; no release was written", file=sys.stderr)
         return 130
+    except Exception as error:
+        line = _environment_error(error, args)
+        if line is None or args.debug:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        return 2
     return 0
 
 

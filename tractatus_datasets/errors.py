@@ -6,9 +6,14 @@ means the data has problems, all of which are listed at once.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ProblemsFound", "UsageError"]
+__all__ = ["Problem", "ProblemsFound", "UsageError", "out_of_space"]
+
+# The disk is full, the user's quota is spent, or a file-size limit was hit: in each case the
+# operator has to make room or write elsewhere.
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 class UsageError(Exception):
@@ -47,3 +52,27 @@ class ProblemsFound(Exception):
 
     def report(self) -> str:
         return "\n".join([self.summary, *(f"  {problem}" for problem in self.problems)])
+
+
+def out_of_space(error: BaseException) -> OSError | None:
+    """The out-of-space `OSError` behind `error` (itself, or what caused it), if there is one.
+
+    >>> out_of_space(RuntimeError("load failed")) is None
+    True
+    >>> try:
+    ...     try:
+    ...         raise OSError(errno.ENOSPC, "No space left on device")
+    ...     except OSError as full:
+    ...         raise RuntimeError("load failed") from full
+    ... except RuntimeError as wrapped:
+    ...     out_of_space(wrapped).strerror
+    'No space left on device'
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _NO_SPACE:
+            return current
+        current = current.__cause__ or current.__context__
+    return None

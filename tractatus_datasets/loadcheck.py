@@ -11,7 +11,7 @@ from pathlib import Path
 
 import datasets
 
-from tractatus_datasets.errors import Problem
+from tractatus_datasets.errors import Problem, out_of_space
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
 __all__ = ["EMPTY_SPLIT_ISSUE", "check_loadable"]
@@ -31,7 +31,9 @@ def _check_config(root: Path, config: ConfigSpec, expected: int, cache: str) -> 
             rows = 0
         streamed = datasets.load_dataset(str(root), config.name, split="train", streaming=True)
         first = next(iter(streamed), None)
-    except Exception as error:  # any failure to load is a finding, not a crash
+    except Exception as error:  # any failure to load is a finding, not a crash…
+        if out_of_space(error):
+            raise  # …unless the disk is full: that is the operator's to fix, not the release's
         return [Problem(where, None, None, f"load_dataset failed: {type(error).__name__}: {error}")]
     problems = []
     if features != config.features:

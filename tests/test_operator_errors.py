@@ -1,0 +1,166 @@
+"""Operator mistakes and a hostile machine: each is one line saying what and how to fix it, exit 2,
+no traceback (unless --debug), and no release left behind.
+
+Permissions are real: as root, the command runs without the capabilities that let root ignore
+them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH). A full disk is a real file-size limit
+(RLIMIT_FSIZE), under which writes fail with EFBIG exactly where a full disk fails with ENOSPC.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.audit import shapes
+from tests.helpers import run
+from tractatus_audit_corpus.sample import write_sample
+
+_PR_CAPBSET_DROP = 24
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
+
+
+def _drop_root_powers() -> None:
+    """In the child, before exec: as root, give up overriding file permissions."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@pytest.fixture(scope="module")
+def unprivileged() -> Callable[[], None]:
+    probe = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=_drop_root_powers, check=False)
+    if probe.returncode != 0:  # pragma: no cover - a container that forbids it
+        pytest.skip("cannot drop root's file-permission capabilities here")
+    return _drop_root_powers
+
+
+def _small_disk(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write (EFBIG) instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return shapes.write_source(tmp_path / "source")
+
+
+def export(source: Path | str, out: Path, *extra: str | Path, **options: object) -> tuple[int, list[str]]:
+    result = run("export", "audit", "--source", source, "--out", out, "--version", "1.0.0", *extra, **options)
+    return result.returncode, result.stderr.splitlines()
+
+
+def test_an_unreadable_source_file(source: Path, unprivileged: Callable[[], None]) -> None:
+    dump = source / "auditLogs.json"
+    dump.chmod(0)
+    code, lines = export(dump, source.parent / "out", "--demo-key", preexec_fn=unprivileged)
+    assert (code, lines) == (
+        2,
+        [
+            f"error: cannot read source file {dump}: Permission denied; "
+            "check that it exists and that this user may read it"
+        ],
+    )
+    assert not (source.parent / "out").exists()
+
+
+def test_an_unlistable_source_folder(source: Path, unprivileged: Callable[[], None]) -> None:
+    (source / "legacy").chmod(0)
+    code, lines = export(source, source.parent / "out", "--demo-key", preexec_fn=unprivileged)
+    assert (code, lines) == (
+        2,
+        [
+            f"error: cannot list source folder {source / 'legacy'}: Permission denied; "
+            "check that this user may read it"
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "mode", "message"),
+    [
+        (None, 0o600, "cannot read key file {key}: No such file or directory; set TRACTATUS_PSEUDONYM_KEY"),
+        (b"short", 0o600, "key file {key} holds 5 bytes, too short to be a key: set TRACTATUS_PSEUDONYM_KEY"),
+        (b"k" * 40, 0, "cannot read key file {key}: Permission denied; set TRACTATUS_PSEUDONYM_KEY"),
+    ],
+)
+def test_a_wrong_key_file(
+    source: Path, unprivileged: Callable[[], None], content: bytes | None, mode: int, message: str
+) -> None:
+    key = source.parent / "key"
+    if content is not None:
+        key.write_bytes(content)
+        key.chmod(mode)
+    code, lines = export(source, source.parent / "out", "--key-file", key, preexec_fn=unprivileged)
+    assert code == 2 and len(lines) == 1
+    assert lines[0].startswith("error: " + message.format(key=key)), lines
+
+
+def test_an_output_on_a_read_only_path(source: Path, unprivileged: Callable[[], None]) -> None:
+    locked = source.parent / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    code, lines = export(source, locked / "release", "--demo-key", preexec_fn=unprivileged)
+    assert (code, lines) == (
+        2,
+        [
+            f"error: cannot create the release {locked / 'release'} in {locked}: Permission denied; "
+            "choose an --out on a writable disk with free space"
+        ],
+    )
+    assert list(locked.iterdir()) == []
+
+
+def test_a_full_disk_while_writing_shards(source: Path) -> None:
+    out = source.parent / "release"
+    code, lines = export(source, out, "--demo-key", preexec_fn=_small_disk(4_000))
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"error: no space left to write under {out} (")
+    assert lines[0].endswith("): free some space on that disk, or choose an --out on another one")
+    # The quarantine of what was read is kept, as after any failed run; no release, no work folder.
+    assert sorted(p.name for p in source.parent.iterdir()) == ["release.quarantine.jsonl", "source"]
+
+
+def test_a_full_disk_while_loading_the_release_back(tmp_path: Path) -> None:
+    write_sample(tmp_path / "sample", records=600, credentials=False)
+    out = tmp_path / "release"
+    # Room for every shard (the largest is about 30 kB) but not for the load check's Arrow cache.
+    code, lines = export(tmp_path / "sample", out, "--demo-key", preexec_fn=_small_disk(60_000))
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0] == (
+        f"error: no space left to write under {out} (File too large): free some space on that disk, "
+        "or choose an --out on another one"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sample"]
+
+
+def test_debug_shows_the_traceback(source: Path) -> None:
+    result = run(
+        "--debug",
+        "export",
+        "audit",
+        "--source",
+        source,
+        "--out",
+        source.parent / "release",
+        "--version",
+        "1.0.0",
+        "--demo-key",
+        preexec_fn=_small_disk(4_000),
+    )
+    assert result.returncode == 1  # Python's own exit code for an uncaught exception
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("OSError: [Errno 27]")
