@@ -202,8 +202,7 @@ Parsed = tuple[dict[str, Any], None, None] | tuple[None, str, str]
 
 
 def _parse(text: str) -> Parsed:
-    """The document of one line, or (None, reason, error). Cheap tests guard the costly checks:
-    only a line with many brackets can be too deep, only one with a `\\u` escape can hold a surrogate."""
+    """The document of one line, or (None, reason, error)."""
     try:
         doc = json_util.loads(text, json_options=EJSON_OPTIONS)
     except json.JSONDecodeError as error:
@@ -214,11 +213,20 @@ def _parse(text: str) -> Parsed:
         return None, "invalid_extended_json", f"invalid Extended JSON: {type(error).__name__}: {error}"
     if not isinstance(doc, dict):
         return None, "not_an_object", f"expected a JSON object, found {type(doc).__name__}"
-    if text.count("{") + text.count("[") > MAX_DEPTH and _too_deep(doc):
-        return None, "too_deep", f"nested more than {MAX_DEPTH} levels deep"
-    if "\\u" in text and _has_lone_surrogate(doc):
-        return None, "invalid_unicode", "a string holds an unpaired UTF-16 surrogate escape"
+    if problem := _limits_problem(text, doc):
+        return None, *problem
     return doc, None, None
+
+
+def _limits_problem(text: str, doc: dict[str, Any]) -> tuple[str, str] | None:
+    """(reason, error) when a parsed document breaks MongoDB's limits. Cheap tests on the text
+    guard the costly walks: only a text with many brackets can be too deep, only one with a `\\u`
+    escape can hold a surrogate."""
+    if text.count("{") + text.count("[") > MAX_DEPTH and _too_deep(doc):
+        return "too_deep", f"nested more than {MAX_DEPTH} levels deep"
+    if "\\u" in text and _has_lone_surrogate(doc):
+        return "invalid_unicode", "a string holds an unpaired UTF-16 surrogate escape"
+    return None
 
 
 def _bad(file: SourceFile, number: int, raw: str, reason: str, error: str) -> RawRecord:
@@ -267,7 +275,7 @@ def _lines(file: SourceFile, limit: int) -> Iterator[RawRecord]:
         ) from None
 
 
-def _array(file: SourceFile) -> Iterator[RawRecord]:
+def _array(file: SourceFile, limit: int) -> Iterator[RawRecord]:
     with _open(file.path) as stream:
         data = stream.read()
     try:
@@ -282,12 +290,18 @@ def _array(file: SourceFile) -> Iterator[RawRecord]:
         raise ProblemsFound([Problem(file.name, 1, None, "expected a JSON array")], "unreadable source")
     for number, item in enumerate(items, start=1):
         raw = json_util.dumps(item)
-        if isinstance(item, dict):
-            yield RawRecord(file.name, number, file.kind, item, raw)
-        else:
+        size = len(raw.encode("utf-8", errors="replace"))
+        if not isinstance(item, dict):
+            kind = type(item).__name__
+            yield _bad(file, number, raw, "not_an_object", f"expected a JSON object, found {kind}")
+        elif size > limit:
             yield _bad(
-                file, number, raw, "not_an_object", f"expected a JSON object, found {type(item).__name__}"
+                file, number, raw[:_RAW_KEPT], "too_large", f"{size:,} bytes, over the limit of {limit:,}"
             )
+        elif problem := _limits_problem(raw, item):
+            yield _bad(file, number, raw, *problem)
+        else:
+            yield RawRecord(file.name, number, file.kind, item, raw)
 
 
 def _starts_with_bracket(path: Path) -> bool:
@@ -307,7 +321,8 @@ def read_records(source: Source) -> Iterator[RawRecord]:
         as_array = source.json_array
         if as_array is None:
             as_array = file.kind == "mongoexport" and _starts_with_bracket(file.path)
-        yield from _array(file) if as_array else _lines(file, source.max_record_bytes)
+        limit = source.max_record_bytes
+        yield from _array(file, limit) if as_array else _lines(file, limit)
 
 
 def files_digest(files: Iterable[tuple[str, Path]]) -> str:

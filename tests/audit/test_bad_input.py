@@ -272,3 +272,27 @@ def test_a_smaller_size_limit_applies_to_each_line(tmp_path: Path) -> None:
     assert (manifest.counts.exported, manifest.counts.quarantined_by_reason) == (1, {"too_large": 1})
     (entry,) = map(json.loads, (tmp_path / "release.quarantine.jsonl").open())
     assert entry["line"] == 2 and entry["detail"].endswith("over the limit of 1,000")
+
+
+def test_a_json_array_dump_applies_the_same_limits_per_element(tmp_path: Path) -> None:
+    deep: list[Any] = []
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    elements = [
+        good(1),
+        5,
+        good(2, metadata={"deep": deep}),
+        good(3, metadata={"x": "y" * 2000}),
+        good(4, sessionId="\ud800"),
+        good(5),
+    ]
+    (tmp_path / "auditLogs.json").write_text(json_util.dumps(elements, json_options=RELAXED_JSON_OPTIONS))
+    manifest = export(tmp_path / "auditLogs.json", tmp_path / "release", max_record_bytes=1500)
+    entries = [json.loads(line) for line in (tmp_path / "release.quarantine.jsonl").open()]
+    assert [(e["line"], e["reason"]) for e in entries] == [
+        (2, "not_an_object"),
+        (3, "too_deep"),
+        (4, "too_large"),
+        (5, "invalid_unicode"),
+    ]
+    assert (manifest.counts.read, manifest.counts.exported) == (6, 2)
