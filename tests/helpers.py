@@ -119,6 +119,13 @@ def cli(*args: str | Path) -> list[str]:
     return [*command, *map(str, args)]
 
 
+def audit_export(
+    source: Path | str, out: Path, *extra: str | Path, version: str = "1.0.0"
+) -> list[str | Path]:
+    """The arguments of `export audit` from `source` into `out`, then `extra`."""
+    return ["export", "audit", "--source", source, "--out", out, "--version", version, *extra]
+
+
 def cli_env(key: bytes | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "TRACTATUS_PSEUDONYM_KEY"}
     if key is not None:

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import KEY, cli, cli_env, file_digests, run
+from tests.helpers import KEY, audit_export, cli, cli_env, file_digests, run
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.validate import validate_release
-
-VERSION = ("--version", "1.0.0")
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +35,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reference(source: Path) -> dict[str, str]:
     """The release an uninterrupted run writes."""
     out = source.parent / "reference"
-    result = run("export", "audit", "--source", source, "--out", out, *VERSION, key=KEY.secret)
+    result = run(*audit_export(source, out), key=KEY.secret)
     assert result.returncode == 0, result.stderr
     return file_digests(out)
 
@@ -57,7 +55,7 @@ def kill_when(out: Path, source: Path, stage: str, reached: Reached) -> None:
     """Start an export into `out`; SIGKILL it as soon as `reached` holds."""
     before = work_folders(out)
     process = subprocess.Popen(
-        cli("export", "audit", "--source", source, "--out", out, *VERSION),
+        cli(*audit_export(source, out)),
         env=cli_env(KEY.secret),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -98,7 +96,7 @@ def test_a_killed_export_leaves_no_release_and_the_next_run_cleans_up(
         assert len(work_folders(out)) == 1, stage
         assert not out.with_name("release.quarantine.jsonl").exists(), stage
     (abandoned,) = work_folders(out)
-    result = run("export", "audit", "--source", source, "--out", out, *VERSION, key=KEY.secret)
+    result = run(*audit_export(source, out), key=KEY.secret)
     assert result.returncode == 0, result.stderr
     assert f"removed {abandoned.name}, left by an interrupted run for {out}" in result.stderr
     assert work_folders(out) == set()

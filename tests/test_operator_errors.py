@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import run
+from tests.helpers import audit_export, run
 from tractatus_audit_corpus.sample import write_sample
 
 _PR_CAPBSET_DROP = 24
@@ -59,7 +59,7 @@ def source(tmp_path: Path) -> Path:
 
 
 def export(source: Path | str, out: Path, *extra: str | Path, **options: object) -> tuple[int, list[str]]:
-    result = run("export", "audit", "--source", source, "--out", out, "--version", "1.0.0", *extra, **options)
+    result = run(*audit_export(source, out, *extra), **options)
     return result.returncode, result.stderr.splitlines()
 
 
@@ -150,15 +150,7 @@ def test_a_full_disk_while_loading_the_release_back(tmp_path: Path) -> None:
 def test_debug_shows_the_traceback(source: Path) -> None:
     result = run(
         "--debug",
-        "export",
-        "audit",
-        "--source",
-        source,
-        "--out",
-        source.parent / "release",
-        "--version",
-        "1.0.0",
-        "--demo-key",
+        *audit_export(source, source.parent / "release", "--demo-key"),
         preexec_fn=_small_disk(4_000),
     )
     assert result.returncode == 1  # Python's own exit code for an uncaught exception

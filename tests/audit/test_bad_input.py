@@ -16,7 +16,7 @@ from bson import json_util
 from bson.json_util import RELAXED_JSON_OPTIONS
 
 from tests.audit.shapes import auditlog, t
-from tests.helpers import KEY, export, run
+from tests.helpers import KEY, audit_export, export, run
 from tractatus_audit_corpus.card_counts import MEANINGS
 from tractatus_datasets.manifest import read_manifest
 from tractatus_datasets.sources import MAX_DEPTH, MAX_RECORD_BYTES
@@ -153,17 +153,7 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, tup
 @pytest.fixture(scope="module")
 def quarantined(messy: tuple[Path, dict[int, tuple[str, str, str | None]]]) -> Path:
     folder, _ = messy
-    result = run(
-        "export",
-        "audit",
-        "--source",
-        folder / "source",
-        "--out",
-        folder / "release",
-        "--version",
-        "1.0.0",
-        key=KEY.secret,
-    )
+    result = run(*audit_export(folder / "source", folder / "release"), key=KEY.secret)
     assert result.returncode == 0, result.stderr
     return folder / "release"
 
@@ -243,17 +233,7 @@ def test_failing_on_bad_records_stops_at_the_first_and_leaves_nothing(
 ) -> None:
     folder, expected = messy
     result = run(
-        "export",
-        "audit",
-        "--source",
-        folder / "source",
-        "--out",
-        tmp_path / "release",
-        "--version",
-        "1.0.0",
-        "--on-bad-record",
-        "fail",
-        key=KEY.secret,
+        *audit_export(folder / "source", tmp_path / "release", "--on-bad-record", "fail"), key=KEY.secret
     )
     first = min(expected)
     assert result.returncode == 1

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from bson import json_util
 
-from tests.helpers import KEY, export, make_key, run
+from tests.helpers import KEY, audit_export, export, make_key, run
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.manifest import Manifest, read_manifest
 from tractatus_datasets.sources import EJSON_OPTIONS
@@ -214,19 +214,9 @@ def test_a_previous_release_that_does_not_validate_is_refused(
     shutil.copytree(quarters[0][0], broken)
     shard = broken / read_manifest(broken).shards[0].path
     shard.write_bytes(shard.read_bytes()[:-10] + b"0123456789")
+    window2 = quarters[0][0].parent / "window2"
     result = run(
-        "export",
-        "audit",
-        "--source",
-        quarters[0][0].parent / "window2",
-        "--out",
-        tmp_path / "out",
-        "--version",
-        "1.1.0",
-        "--k-threshold",
-        "5",
-        "--previous",
-        broken,
+        *audit_export(window2, tmp_path / "out", "--k-threshold", "5", "--previous", broken, version="1.1.0"),
         key=KEY.secret,
     )
     assert result.returncode == 1
