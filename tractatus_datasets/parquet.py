@@ -77,5 +77,5 @@ def write_shards(table: pa.Table, root: Path, config: str, max_rows: int) -> lis
 def read_shards(root: Path, paths: list[str], schema: pa.Schema) -> pa.Table:
     """The rows of the shards at `paths` (relative to `root`), in that order, as `schema` says:
     what `write_shards` wrote, with the types it was given (Parquet keeps seconds as milliseconds)."""
-    tables = [pq.read_table(root / path, schema=None).cast(schema) for path in paths]
+    tables = [pq.read_table(root / path).cast(schema) for path in paths]
     return pa.concat_tables(tables) if tables else schema.empty_table()

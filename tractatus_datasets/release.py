@@ -15,6 +15,7 @@ or complete. The next run for the same `OUT` removes work folders whose lock nob
 from __future__ import annotations
 
 import fcntl
+import glob
 import re
 import shutil
 import sys
@@ -88,7 +89,7 @@ def remove_abandoned(out: Path) -> list[Path]:
     killed between its creation and its lock, microseconds apart.
     """
     removed = []
-    for work in sorted(out.parent.glob(_prefix(out) + "*")):
+    for work in sorted(out.parent.glob(glob.escape(_prefix(out)) + "*")):
         if not work.is_dir() or work.is_symlink():
             continue
         try:
