@@ -38,17 +38,26 @@ _SKIPPED_DIRS = frozenset({".git", ".cache"})
 
 
 class Identifiers:
-    """The raw identifiers of a source (session ids, user ids, IPs…) and their unkeyed hashes."""
+    """The raw identifiers of a source (session ids, user ids, IPs…) and their unkeyed hashes.
+
+    >>> ids = Identifiers(["2025-10-07-001", "203.0.113.7", "s-1"])
+    >>> [ids.in_text(t) for t in ("session 2025-10-07-001 ended", "from 203.0.113.70", "s-1", "")]
+    [True, True, False, False]
+    """
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self.searched: set[str] = set()
+        # By their first MIN_IDENTIFIER_LENGTH characters: a text is searched once, position by
+        # position, however many identifiers there are (a source has one per session and record).
+        self._by_prefix: dict[str, list[str]] = {}
         for value in values:
             self.add(value)
 
     def add(self, value: str) -> None:
         value = value.strip()
-        if len(value) >= MIN_IDENTIFIER_LENGTH:
+        if len(value) >= MIN_IDENTIFIER_LENGTH and value not in self.searched:
             self.searched.add(value)
+            self._by_prefix.setdefault(value[:MIN_IDENTIFIER_LENGTH], []).append(value)
 
     def hashes(self) -> set[str]:
         """Unkeyed digests of every identifier, whole and truncated: none may appear in a release."""
@@ -60,7 +69,13 @@ class Identifiers:
         return out
 
     def in_text(self, text: str) -> bool:
-        return any(value in text for value in self.searched)
+        """Whether any identifier occurs anywhere in `text`."""
+        by_prefix, width = self._by_prefix, MIN_IDENTIFIER_LENGTH
+        for start in range(len(text) - width + 1):
+            candidates = by_prefix.get(text[start : start + width])
+            if candidates and any(text.startswith(value, start) for value in candidates):
+                return True
+        return False
 
 
 @dataclass(frozen=True)

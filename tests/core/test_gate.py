@@ -10,6 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.audit import shapes
 from tests.helpers import export, run
@@ -153,3 +155,12 @@ def test_the_export_fails_closed_when_the_gate_finds_something(tmp_path: Path) -
     assert "README.md:2: raw_identifier (1 place(s))" in caught.value.report()  # `license:` in the YAML
     assert not (tmp_path / "release").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["release.quarantine.jsonl", "source"]
+
+
+@given(
+    identifiers=st.lists(st.text("ab-1.", min_size=1, max_size=9), max_size=8),
+    text=st.text("ab-1. x", max_size=40),
+)
+def test_identifiers_are_found_wherever_they_occur(identifiers: list[str], text: str) -> None:
+    searched = Identifiers(identifiers)
+    assert searched.in_text(text) == any(value in text for value in searched.searched)
