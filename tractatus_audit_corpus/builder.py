@@ -36,15 +36,9 @@ from tractatus_datasets.pipeline import BadRecordPolicy, Quarantine
 from tractatus_datasets.plugins import ExportOptions
 from tractatus_datasets.previous import Previous, open_previous
 from tractatus_datasets.progress import progress
+from tractatus_datasets.records import MAX_RECORD_BYTES, RawRecord
 from tractatus_datasets.release import check_version, staged_release
-from tractatus_datasets.sources import (
-    MAX_RECORD_BYTES,
-    RawRecord,
-    Source,
-    discover,
-    read_records,
-    source_digest,
-)
+from tractatus_datasets.sources import Source, discover, read_records, source_digest
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
 __all__ = ["CONFIGS", "SPEC", "AuditOptions", "IncidentLinks", "export_audit"]

@@ -5,7 +5,7 @@ line (its `domain`, `boundary`, `service`… live in `metadata`, as `migrate-to-
 them), and an AuditLogger pattern entry (`audit_id`, `service`, `decision`). Only closed-vocabulary
 values, numbers and rule ids come out; identifiers come out raw here and are pseudonymised next.
 
->>> from tractatus_datasets.sources import RawRecord
+>>> from tractatus_datasets.records import RawRecord
 >>> from tractatus_datasets.pipeline import Tally
 >>> line = {"timestamp": "2025-10-10T12:39:00.000Z", "sessionId": "s-1", "action": "instruction_classification"}
 >>> n = normalise(RawRecord("decisions-2025-10-10.jsonl", 1, "legacy", line, ""), Tally())
@@ -51,7 +51,7 @@ from tractatus_audit_corpus.vocab import (
     SourceFormat,
 )
 from tractatus_datasets.pipeline import Rejected, Tally
-from tractatus_datasets.sources import RawRecord
+from tractatus_datasets.records import RawRecord
 
 __all__ = ["Normalised", "detect_shape", "normalise"]
 

@@ -24,7 +24,7 @@ from tractatus_datasets.keys import DEMO_KEY, ExportKey
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.plugins import ExportOptions
-from tractatus_datasets.sources import MAX_RECORD_BYTES
+from tractatus_datasets.records import MAX_RECORD_BYTES
 from tractatus_evolution_log.derive import incident_windows
 from tractatus_evolution_log.events import SHIPPED_EVENTS, read_events
 

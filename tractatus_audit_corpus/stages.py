@@ -19,7 +19,7 @@ from tractatus_datasets.anonymise import Granularity, coarsen
 from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.pipeline import Quarantine, Rejected, Tally
-from tractatus_datasets.sources import RawRecord
+from tractatus_datasets.records import RawRecord
 
 __all__ = ["IDENTIFYING_FIELDS", "Collected", "anonymise", "collect_rows", "validate"]
 

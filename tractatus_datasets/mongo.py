@@ -15,7 +15,7 @@ from pymongo import MongoClient
 from pymongo.errors import ConfigurationError, OperationFailure, PyMongoError, ServerSelectionTimeoutError
 
 from tractatus_datasets.errors import UsageError
-from tractatus_datasets.sources import RawRecord
+from tractatus_datasets.records import RawRecord
 
 __all__ = ["read_collection"]
 

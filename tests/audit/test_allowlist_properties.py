@@ -16,7 +16,7 @@ from tractatus_audit_corpus.stages import anonymise
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.pipeline import Tally
-from tractatus_datasets.sources import RawRecord
+from tractatus_datasets.records import RawRecord
 
 KEY = make_key("properties")
 # A marker that cannot occur by chance in any vocabulary value, id or pseudonym.

@@ -19,7 +19,7 @@ from tests.audit.shapes import auditlog, t
 from tests.helpers import KEY, audit_export, export, run
 from tractatus_audit_corpus.card_counts import MEANINGS
 from tractatus_datasets.manifest import read_manifest
-from tractatus_datasets.sources import MAX_DEPTH, MAX_RECORD_BYTES
+from tractatus_datasets.records import MAX_DEPTH, MAX_RECORD_BYTES
 
 MIB = 1024 * 1024
 

@@ -10,7 +10,7 @@ from bson import ObjectId
 
 from tractatus_audit_corpus.normalise import Normalised, normalise
 from tractatus_datasets.pipeline import Rejected, Tally
-from tractatus_datasets.sources import RawRecord
+from tractatus_datasets.records import RawRecord
 
 WHEN = dt.datetime(2025, 10, 25, 1, 2, 3, tzinfo=dt.UTC)
 

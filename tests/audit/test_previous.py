@@ -21,7 +21,7 @@ from bson import json_util
 from tests.helpers import KEY, audit_export, export, make_key, run
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.manifest import Manifest, read_manifest
-from tractatus_datasets.sources import EJSON_OPTIONS
+from tractatus_datasets.records import EJSON_OPTIONS
 
 WINDOWS = ((0.0, 0.5), (0.3, 0.8), (0.6, 1.0))  # share of the records by time; each loses the oldest
 

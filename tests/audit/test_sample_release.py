@@ -20,7 +20,7 @@ from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.keys import DEMO_KEY, ExportKey
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.plugins import ExportOptions
-from tractatus_datasets.sources import EJSON_OPTIONS
+from tractatus_datasets.records import EJSON_OPTIONS
 
 SERVICES = [
     "BoundaryEnforcer",

@@ -1,0 +1,225 @@
+"""Read the records of one source file: a `mongoexport` dump or a legacy `decisions-*.jsonl` file.
+
+A dump is parsed with `bson.json_util`, so canonical and relaxed Extended JSON both give the types
+a live `pymongo` cursor gives (ObjectId, tz-aware datetime, int, float). A line that cannot be
+parsed is not an exception: it comes out as a `RawRecord` with a `reason` code and an `error`, so
+the pipeline can quarantine it with its file and line and go on. The limits are MongoDB's own: a
+document of at most 16 MiB nested at most 100 levels deep; a longer line is never held in memory
+whole. A byte-order mark, CRLF line ends and blank lines are accepted.
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "auditLogs.json"
+>>> _ = path.write_text('{"a": {"$numberInt": "1"}}\\r\\n\\n[1]\\n')
+>>> [(r.line, r.doc, r.reason) for r in read_file(SourceFile(path, path.name, "mongoexport"))]
+[(1, {'a': 1}, None), (3, None, 'not_an_object')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal, cast
+
+from bson import json_util
+from bson.errors import BSONError
+from bson.json_util import JSONOptions
+
+from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
+
+__all__ = ["EJSON_OPTIONS", "MAX_DEPTH", "MAX_RECORD_BYTES", "Kind", "RawRecord", "SourceFile", "read_file"]
+
+Kind = Literal["mongoexport", "legacy", "mongodb"]
+
+# The same types a live cursor created with tz_aware=True returns.
+EJSON_OPTIONS = JSONOptions(tz_aware=True, tzinfo=dt.UTC)
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # MongoDB's largest BSON document
+MAX_DEPTH = 100  # MongoDB's deepest nesting of documents and arrays
+_RAW_KEPT = 64 * 1024  # of a line over the size limit, the quarantine keeps this much
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One source record, or the reason it could not be read."""
+
+    origin: str  # file name relative to the source, or "mongodb:<db>.<collection>"
+    line: int  # 1-based line (or array element) number
+    kind: Kind
+    doc: dict[str, Any] | None
+    raw: str
+    error: str | None = None  # what is wrong, for humans
+    reason: str | None = None  # what is wrong, as a stable code; set when `doc` is None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    name: str  # relative to the source root; this is what reports and the manifest show
+    kind: Kind
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        if path.name.endswith(".gz"):
+            return cast(IO[bytes], gzip.open(path, "rb"))
+        return path.open("rb")
+    except OSError as error:
+        raise UsageError(
+            f"cannot read source file {path}: {error.strerror}; check that it exists and that this user may read it"
+        ) from None
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether documents and arrays nest more than `MAX_DEPTH` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any key or string holds half a UTF-16 pair (`"\\ud800"`), which no UTF-8 file can store."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+    return False
+
+
+Parsed = tuple[dict[str, Any], None, None] | tuple[None, str, str]
+
+
+def _parse(text: str) -> Parsed:
+    """The document of one line, or (None, reason, error)."""
+    try:
+        doc = json_util.loads(text, json_options=EJSON_OPTIONS)
+    except json.JSONDecodeError as error:
+        return None, "unparseable", f"invalid JSON: {error.msg} at column {error.colno}"
+    except RecursionError:
+        return None, "too_deep", f"nested more than {MAX_DEPTH} levels deep"
+    except (BSONError, ValueError, TypeError, OverflowError, KeyError) as error:
+        return None, "invalid_extended_json", f"invalid Extended JSON: {type(error).__name__}: {error}"
+    if not isinstance(doc, dict):
+        return None, "not_an_object", f"expected a JSON object, found {type(doc).__name__}"
+    if problem := _limits_problem(text, doc):
+        return None, *problem
+    return doc, None, None
+
+
+def _limits_problem(text: str, doc: dict[str, Any]) -> tuple[str, str] | None:
+    """(reason, error) when a parsed document breaks MongoDB's limits. Cheap tests on the text
+    guard the costly walks: only a text with many brackets can be too deep, only one with a `\\u`
+    escape can hold a surrogate."""
+    if text.count("{") + text.count("[") > MAX_DEPTH and _too_deep(doc):
+        return "too_deep", f"nested more than {MAX_DEPTH} levels deep"
+    if "\\u" in text and _has_lone_surrogate(doc):
+        return "invalid_unicode", "a string holds an unpaired UTF-16 surrogate escape"
+    return None
+
+
+def _bad(file: SourceFile, number: int, raw: str, reason: str, error: str) -> RawRecord:
+    return RawRecord(file.name, number, file.kind, None, raw, error, reason)
+
+
+def _line_record(file: SourceFile, number: int, data: bytes) -> RawRecord | None:
+    """The record of one line (without its line end) of at most the size limit; None when blank."""
+    if not data.strip():
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raw = data.decode("utf-8", errors="replace")
+        return _bad(file, number, raw, "not_utf8", f"not valid UTF-8 at byte {error.start}")
+    doc, reason, problem = _parse(text)
+    if doc is None:
+        return _bad(file, number, text, reason or "unparseable", problem or "")
+    return RawRecord(file.name, number, file.kind, doc, text)
+
+
+def _lines(file: SourceFile, limit: int) -> Iterator[RawRecord]:
+    number = 0
+    try:
+        with _open(file.path) as stream:
+            while data := stream.readline(limit + 3):  # room for the line end, and one byte over
+                number += 1
+                if number == 1:
+                    data = data.removeprefix(b"\xef\xbb\xbf")
+                ended = data.endswith(b"\n")
+                data = data.rstrip(b"\r\n")
+                if len(data) <= limit:
+                    if (record := _line_record(file, number, data)) is not None:
+                        yield record
+                    continue
+                size = len(data)
+                while not ended and (rest := stream.readline(1 << 20)):  # skip the rest, chunk by chunk
+                    ended = rest.endswith(b"\n")
+                    size += len(rest.rstrip(b"\r\n"))
+                raw = data[:_RAW_KEPT].decode("utf-8", errors="replace")
+                yield _bad(file, number, raw, "too_large", f"{size:,} bytes, over the limit of {limit:,}")
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise ProblemsFound(
+            [Problem(file.name, number + 1, None, f"the compressed file is damaged or cut short: {error}")],
+            "a source file cannot be read to its end; its records after the damage would be lost",
+        ) from None
+
+
+def _array(file: SourceFile, limit: int) -> Iterator[RawRecord]:
+    with _open(file.path) as stream:
+        data = stream.read()
+    try:
+        items = json_util.loads(data.decode("utf-8-sig"), json_options=EJSON_OPTIONS)
+    except (json.JSONDecodeError, BSONError, ValueError, RecursionError) as error:
+        line = getattr(error, "lineno", None)
+        raise ProblemsFound(
+            [Problem(file.name, line, None, f"not a valid --jsonArray dump: {error}")],
+            "the source file cannot be read as a JSON array",
+        ) from None
+    if not isinstance(items, list):
+        raise ProblemsFound([Problem(file.name, 1, None, "expected a JSON array")], "unreadable source")
+    for number, item in enumerate(items, start=1):
+        raw = json_util.dumps(item)
+        size = len(raw.encode("utf-8", errors="replace"))
+        if not isinstance(item, dict):
+            kind = type(item).__name__
+            yield _bad(file, number, raw, "not_an_object", f"expected a JSON object, found {kind}")
+        elif size > limit:
+            yield _bad(
+                file, number, raw[:_RAW_KEPT], "too_large", f"{size:,} bytes, over the limit of {limit:,}"
+            )
+        elif problem := _limits_problem(raw, item):
+            yield _bad(file, number, raw, *problem)
+        else:
+            yield RawRecord(file.name, number, file.kind, item, raw)
+
+
+def _starts_with_bracket(path: Path) -> bool:
+    with _open(path) as stream:
+        head = stream.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(b"[")
+
+
+def read_file(
+    file: SourceFile, json_array: bool | None = None, limit: int = MAX_RECORD_BYTES
+) -> Iterator[RawRecord]:
+    """Every record of one file, in order. `json_array` None: a dump starting with `[` is one array."""
+    if json_array is None:
+        json_array = file.kind == "mongoexport" and _starts_with_bracket(file.path)
+    yield from _array(file, limit) if json_array else _lines(file, limit)
