@@ -148,19 +148,22 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
         max_record_bytes=audit.max_record_bytes,
         timeout_seconds=audit.timeout_seconds,
     )
+    stage = options.stages
     previous = None
     if audit.previous is not None:
-        previous = open_previous(
-            audit.previous, SPEC, version=options.version, key=audit.key, options=_row_options(audit)
-        )
+        with stage("check the previous release"):
+            previous = open_previous(
+                audit.previous, SPEC, version=options.version, key=audit.key, options=_row_options(audit)
+            )
     digest = hashlib.sha256()
     with staged_release(options.out) as staging:
         quarantine = Quarantine(staging.quarantine, audit.on_bad_record)
         try:
-            records = progress(read_records(source), desc="Reading records", unit=" records")
-            if source.uri is not None:
-                records = _hashed(records, digest)
-            collected = collect_rows(records, audit.key, audit.time_granularity, quarantine)
+            with stage("read, normalise, anonymise, validate"):
+                records = progress(read_records(source), desc="Reading records", unit=" records")
+                if source.uri is not None:
+                    records = _hashed(records, digest)
+                collected = collect_rows(records, audit.key, audit.time_granularity, quarantine)
         finally:
             quarantine.close()
         if not collected.rows:
@@ -168,19 +171,22 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
                 [Problem(options.source, None, None, f"none of {collected.read} records could be exported")],
                 "nothing to release",
             )
-        derive_session_context(collected.rows, audit.coordination_window, collected.events)
-        carried = _carried_rows(previous) if previous is not None else []
-        published = {row.decision_id for row in carried}
-        fresh = [row for row in collected.rows if row.decision_id not in published]
-        rare = suppress_rare(fresh, audit.k_threshold, published=carried)
-        rows = _release_order(carried, fresh)
+        with stage("session context and coordination"):
+            derive_session_context(collected.rows, audit.coordination_window, collected.events)
+        with stage("carry forward, rare values, order"):
+            carried = _carried_rows(previous) if previous is not None else []
+            published = {row.decision_id for row in carried}
+            fresh = [row for row in collected.rows if row.decision_id not in published]
+            rare = suppress_rare(fresh, audit.k_threshold, published=carried)
+            rows = _release_order(carried, fresh)
         links = audit.links
-        aggregated, suppressed = aggregate(rows, audit.k_threshold)
-        tables = {
-            "full": to_arrow_table(rows, FullRow),
-            "aggregated": to_arrow_table(aggregated, AggregatedRow),
-            "incidents": to_arrow_table(incidents(rows, links.windows if links else ()), IncidentRow),
-        }
+        with stage("aggregated, incidents, Arrow tables"):
+            aggregated, suppressed = aggregate(rows, audit.k_threshold)
+            tables = {
+                "full": to_arrow_table(rows, FullRow),
+                "aggregated": to_arrow_table(aggregated, AggregatedRow),
+                "incidents": to_arrow_table(incidents(rows, links.windows if links else ()), IncidentRow),
+            }
         counts = Counts(
             read=collected.read,
             exported=len(collected.rows),
@@ -213,5 +219,6 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             max_shard_rows=options.max_shard_rows,
             identifiers=collected.identifiers,
             previous=previous,
+            stages=stage,
         )
     return manifest

@@ -24,6 +24,7 @@ from tractatus_datasets.previous import Previous
 from tractatus_datasets.progress import progress
 from tractatus_datasets.release import Staging
 from tractatus_datasets.spec import DatasetSpec
+from tractatus_datasets.timing import Stages
 from tractatus_datasets.validate import validate_release
 
 __all__ = ["CARD_NAME", "write_release"]
@@ -44,6 +45,7 @@ def write_release(
     max_shard_rows: int,
     identifiers: Identifiers | None = None,
     previous: Previous | None = None,
+    stages: Stages | None = None,
 ) -> Manifest:
     """Write everything into `staging.folder`, pass it through the leak gate, and validate it as
     `tractatus-datasets validate` would (which includes a fresh load); exit 1 if either fails.
@@ -53,14 +55,18 @@ def write_release(
     the card and manifest once they are written. With `previous` (the release this one continues),
     the manifest and card name it and the changelog keeps its entries.
     """
-    root = staging.folder
+    root, stage = staging.folder, stages or Stages()
     shards = []
-    for config in progress(spec.configs, desc="Writing shards", unit="config"):
-        table = tables[config.name]
-        if table.schema != config.features.arrow_schema:
-            raise ValueError(f"table for {config.name} does not match its features")  # a bug, not bad data
-        shards += write_shards(table, root, config.name, max_shard_rows)
-    data_gate = _gate(root, spec, identifiers, part="data")
+    with stage("write shards"):
+        for config in progress(spec.configs, desc="Writing shards", unit="config"):
+            table = tables[config.name]
+            if table.schema != config.features.arrow_schema:
+                raise ValueError(
+                    f"table for {config.name} does not match its features"
+                )  # a bug, not bad data
+            shards += write_shards(table, root, config.name, max_shard_rows)
+    with stage("leak gate"):
+        data_gate = _gate(root, spec, identifiers, part="data")
     counts = counts.model_copy(
         update={"rows_by_config": {c.name: tables[c.name].num_rows for c in spec.configs}}
     )
@@ -84,17 +90,20 @@ def write_release(
         gate=data_gate.summary(),
         shards=Manifest.shard_entries(shards),
     )
-    write_manifest(manifest, root)
-    table_bytes = {name: table.nbytes for name, table in tables.items()}
-    prose = content(manifest)
-    (root / CARD_NAME).write_text(render_card(spec, manifest, prose, table_bytes), encoding="utf-8")
-    (root / CITATION_NAME).write_text(render_citation(spec, manifest, prose.summary), encoding="utf-8")
-    (root / CHANGELOG_NAME).write_text(
-        render_changelog(spec, manifest, previous.changelog if previous else ""), encoding="utf-8"
-    )
-    (root / CROISSANT_NAME).write_text(render_croissant(spec, manifest, prose.summary), encoding="utf-8")
-    _gate(root, spec, identifiers, part="text")
-    problems = validate_release(root, spec, scan=False, scratch=staging.scratch)  # both parts scanned above
+    with stage("manifest, card, citation, changelog, croissant"):
+        write_manifest(manifest, root)
+        table_bytes = {name: table.nbytes for name, table in tables.items()}
+        prose = content(manifest)
+        (root / CARD_NAME).write_text(render_card(spec, manifest, prose, table_bytes), encoding="utf-8")
+        (root / CITATION_NAME).write_text(render_citation(spec, manifest, prose.summary), encoding="utf-8")
+        (root / CHANGELOG_NAME).write_text(
+            render_changelog(spec, manifest, previous.changelog if previous else ""), encoding="utf-8"
+        )
+        (root / CROISSANT_NAME).write_text(render_croissant(spec, manifest, prose.summary), encoding="utf-8")
+    with stage("leak gate"):
+        _gate(root, spec, identifiers, part="text")
+    with stage("validate and load back"):
+        problems = validate_release(root, spec, scan=False, scratch=staging.scratch)  # both parts scanned
     if problems:
         raise ProblemsFound(problems, "the written release does not validate; it was not published")
     return manifest

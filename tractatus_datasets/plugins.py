@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
 
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.spec import DatasetSpec
+from tractatus_datasets.timing import Stages
 
 __all__ = ["ENTRY_POINT_GROUP", "DatasetPlugin", "ExportOptions", "demo_order", "load_plugins"]
 
@@ -30,6 +31,7 @@ class ExportOptions:
     version: str
     max_shard_rows: int
     release_date: dt.date | None = None
+    stages: Stages = field(default_factory=Stages, compare=False)  # filled in: seconds per stage
 
 
 class DatasetPlugin(Protocol):

@@ -97,5 +97,6 @@ def export_evolution(options: ExportOptions, evolution: EvolutionOptions) -> Man
             options={"max_shard_rows": options.max_shard_rows, **audit_option},
             content=lambda manifest: card_content(manifest, events),
             max_shard_rows=options.max_shard_rows,
+            stages=options.stages,
         )
     return manifest

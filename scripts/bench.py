@@ -1,0 +1,155 @@
+"""End-to-end benchmark of `export audit`: records/s, MB/s, peak RSS and seconds per stage.
+
+It generates N source documents with the sample generator (credential-shaped text included, so
+the scrubbers work), then runs the whole export, leak gate and load check included, in a fresh
+process of its own, so that the peak RSS is the export's alone. `--baseline` also runs, on the
+same input in the same run, the straightforward pipeline: `bson.json_util` per line, a pydantic
+model per record, `Dataset.from_list`, `to_parquet`; and prints how many times faster the export is.
+
+    python scripts/bench.py --records 100000 --baseline
+    python scripts/bench.py --records 1000000 --workdir /tmp/bench   # keeps the source for next time
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tractatus_audit_corpus.sample import write_sample
+
+
+def _source_bytes(source: Path) -> int:
+    return sum(path.stat().st_size for path in source.rglob("*") if path.is_file())
+
+
+def run_export(source: Path, out: Path) -> dict[str, Any]:
+    """In this process: the export as `tractatus-datasets export audit` runs it."""
+    from tractatus_audit_corpus.builder import AuditOptions, export_audit
+    from tractatus_audit_corpus.plugin import incident_links
+    from tractatus_datasets.keys import DEMO_KEY, ExportKey
+    from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
+    from tractatus_datasets.plugins import ExportOptions
+
+    options = ExportOptions(
+        source=str(source), out=out, version="1.0.0", max_shard_rows=DEFAULT_MAX_SHARD_ROWS
+    )
+    started = time.perf_counter()
+    manifest = export_audit(options, AuditOptions(key=ExportKey(DEMO_KEY, demo=True), links=incident_links()))
+    return {
+        "seconds": time.perf_counter() - started,
+        "read": manifest.counts.read,
+        "rows": manifest.counts.rows_by_config["full"],
+        "stages": options.stages.seconds,
+    }
+
+
+def run_baseline(source: Path, out: Path) -> dict[str, Any]:
+    """In this process: the straightforward pipeline, record by record, on the same stage functions."""
+    import datasets
+    from bson import json_util
+
+    from tractatus_audit_corpus.models import FullRow
+    from tractatus_audit_corpus.normalise import Normalised, normalise
+    from tractatus_audit_corpus.stages import anonymise
+    from tractatus_datasets.anonymise import Granularity
+    from tractatus_datasets.features import features_of
+    from tractatus_datasets.keys import DEMO_KEY, ExportKey
+    from tractatus_datasets.pipeline import Tally
+    from tractatus_datasets.records import EJSON_OPTIONS, RawRecord
+
+    datasets.disable_progress_bars()
+    key, stages = ExportKey(DEMO_KEY, demo=True), {}
+    started = time.perf_counter()
+    rows, read = [], 0
+    files = sorted(path for path in source.rglob("*") if path.is_file())
+    for path in files:
+        kind = "legacy" if path.name.startswith("decisions-") else "mongoexport"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            read += 1
+            doc = json_util.loads(line, json_options=EJSON_OPTIONS)
+            record = RawRecord(path.name, number, kind, doc, line)  # type: ignore[arg-type]
+            decision = normalise(record, Tally())
+            if isinstance(decision, Normalised):
+                values = anonymise(decision, key, Granularity.MINUTE)
+                rows.append(FullRow.model_validate(values).model_dump())
+    stages["parse, normalise, validate"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    dataset = datasets.Dataset.from_list(rows, features=features_of(FullRow))
+    out.mkdir(parents=True)
+    dataset.to_parquet(str(out / "full.parquet"))
+    stages["Dataset.from_list, to_parquet"] = time.perf_counter() - mark
+    return {"seconds": time.perf_counter() - started, "read": read, "rows": len(rows), "stages": stages}
+
+
+def measured(kind: str, source: Path, out: Path) -> dict[str, Any]:
+    """Run one pipeline in a fresh process; its figures, with its own peak RSS."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, str(source), str(out)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "HF_HUB_DISABLE_PROGRESS_BARS": "1"},
+    )
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"the {kind} run failed with exit code {child.returncode}")
+    figures: dict[str, Any] = json.loads(output)
+    figures["peak_rss_mb"] = usage.ru_maxrss / 1024  # Linux reports kilobytes
+    return figures
+
+
+def report(name: str, figures: dict[str, Any], megabytes: float) -> str:
+    seconds = figures["seconds"]
+    lines = [
+        f"{name}: {figures['read']:,} records → {figures['rows']:,} rows in {seconds:.1f} s: "
+        f"{figures['read'] / seconds:,.0f} records/s, {megabytes / seconds:,.1f} MB/s, "
+        f"peak RSS {figures['peak_rss_mb']:,.0f} MB"
+    ]
+    lines += [f"    {stage:<48} {spent:7.2f} s" for stage, spent in figures["stages"].items()]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--baseline", action="store_true", help="also run the straightforward pipeline")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the generated source here (default: a temporary folder)"
+    )
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, source, out = args.child
+        run = run_export if kind == "export" else run_baseline
+        print(json.dumps(run(Path(source), Path(out))))
+        return
+    with tempfile.TemporaryDirectory(prefix="tractatus-bench-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        source = workdir / f"source-{args.records}"
+        if not source.exists():
+            started = time.perf_counter()
+            write_sample(source, records=args.records)
+            print(f"generated {args.records:,} source documents in {time.perf_counter() - started:.1f} s")
+        megabytes = _source_bytes(source) / 1e6
+        print(f"source: {megabytes:,.1f} MB ({megabytes * 1e6 / args.records:,.0f} bytes a record)")
+        runs = Path(tempfile.mkdtemp(prefix="runs-", dir=workdir))
+        export = measured("export", source, runs / "export")
+        print(report("export", export, megabytes))
+        if args.baseline:
+            baseline = measured("baseline", source, runs / "baseline")
+            print(report("baseline", baseline, megabytes))
+            print(f"export vs baseline: {baseline['seconds'] / export['seconds']:.1f}× faster")
+
+
+if __name__ == "__main__":
+    main()
