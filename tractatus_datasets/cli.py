@@ -202,15 +202,10 @@ def _environment_error(error: BaseException, args: argparse.Namespace) -> str | 
     """One line for an error of the machine rather than of the data; None for a bug."""
     full = out_of_space(error)
     if full is not None:
-        where = (
-            f" {full.filename}"
-            if full.filename
-            else f" under {args.out}"
-            if getattr(args, "out", None)
-            else ""
-        )
+        out = getattr(args, "out", None)
+        where = full.filename or (f"under {out}" if out else "on the disk")
         return (
-            f"no space left to write{where} ({full.strerror or 'disk full'}): free some space on that disk, "
+            f"no space left to write {where} ({full.strerror or 'disk full'}): free some space on that disk, "
             "or choose an --out on another one"
         )
     if isinstance(error, OSError):

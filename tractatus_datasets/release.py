@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import glob
+import os
 import re
 import shutil
 import sys
@@ -134,16 +135,31 @@ def staged_release(out: Path) -> Iterator[Staging]:
         _refuse_existing(out)  # another run may have finished meanwhile
         _keep_quarantine(staging, out)
         staging.folder.chmod(0o755)  # whatever the umask: a release is meant to be read
+        _flush(staging.folder)
         staging.folder.replace(out)  # atomic on one filesystem: the release appears complete or not at all
+        _flush(parent, recursive=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         lock.close()
+
+
+def _flush(folder: Path, recursive: bool = True) -> None:
+    """fsync the files and folders under `folder` (or the folder alone), so that after a power cut
+    the rename cannot reveal files whose bytes never reached the disk."""
+    paths = [*sorted(folder.rglob("*")), folder] if recursive else [folder]
+    for path in paths:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def _keep_quarantine(staging: Staging, out: Path) -> None:
     """This run's quarantine replaces any an earlier run left; a run that quarantined nothing
     removes the stale one, so that `OUT.quarantine.jsonl` always belongs to the last run."""
     if staging.quarantine.exists():
+        _flush(staging.quarantine, recursive=False)
         staging.quarantine.replace(quarantine_path(out))
     else:
         quarantine_path(out).unlink(missing_ok=True)
