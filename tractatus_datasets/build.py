@@ -56,17 +56,6 @@ def write_release(
     the manifest and card name it and the changelog keeps its entries.
     """
     root, stage = staging.folder, stages or Stages()
-    shards = []
-    with stage("write shards"):
-        for config in progress(spec.configs, desc="Writing shards", unit="config"):
-            table = tables[config.name]
-            if table.schema != config.features.arrow_schema:
-                raise ValueError(
-                    f"table for {config.name} does not match its features"
-                )  # a bug, not bad data
-            shards += write_shards(table, root, config.name, max_shard_rows)
-    with stage("leak gate"):
-        data_gate = _gate(root, spec, identifiers, part="data")
     counts = counts.model_copy(
         update={"rows_by_config": {c.name: tables[c.name].num_rows for c in spec.configs}}
     )
@@ -76,6 +65,15 @@ def write_release(
             [Problem(MANIFEST_NAME, None, "counts", problem) for problem in unreconciled],
             "the counts do not reconcile, so a record may have been lost; nothing was published",
         )
+    shards = []
+    with stage("write shards"):
+        for config in progress(spec.configs, desc="Writing shards", unit="config"):
+            table = tables[config.name]
+            if table.schema != config.features.arrow_schema:  # a bug, not bad data
+                raise ValueError(f"table for {config.name} does not match its features")
+            shards += write_shards(table, root, config.name, max_shard_rows)
+    with stage("leak gate"):
+        data_gate = _gate(root, spec, identifiers, part="data")
     manifest = Manifest(
         dataset=spec.repo_id,
         version=version,

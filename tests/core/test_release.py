@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 from pathlib import Path
 
 import pytest
 
-from tractatus_datasets.errors import UsageError
+from tractatus_datasets.build import write_release
+from tractatus_datasets.card import CardContent
+from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.manifest import read_manifest
+from tractatus_datasets.parquet import read_shards
+from tractatus_datasets.plugins import ExportOptions
 from tractatus_datasets.release import quarantine_path, remove_abandoned, staged_release
+from tractatus_evolution_log.builder import SPEC, EvolutionOptions, export_evolution
 
 
 def test_a_work_folder_is_removed_only_when_no_live_run_holds_its_lock(tmp_path: Path) -> None:
@@ -55,3 +62,38 @@ def test_an_existing_release_is_never_replaced(tmp_path: Path) -> None:
     out.mkdir()
     with pytest.raises(UsageError, match="already exists"), staged_release(out):
         pass
+
+
+def test_counts_that_do_not_reconcile_stop_the_release_before_anything_is_written(tmp_path: Path) -> None:
+    built = tmp_path / "built"
+    export_evolution(
+        ExportOptions(source=None, out=built, version="1.0.0", max_shard_rows=100),
+        EvolutionOptions(today=dt.date(2026, 11, 24)),
+    )
+    manifest = read_manifest(built)
+    tables = {
+        config.name: read_shards(
+            built, [s.path for s in manifest.shards if s.config == config.name], config.features.arrow_schema
+        )
+        for config in SPEC.configs
+    }
+    lost_one = manifest.counts.model_copy(update={"read": manifest.counts.read + 1})
+    with pytest.raises(ProblemsFound) as caught, staged_release(tmp_path / "again") as staging:
+        write_release(
+            staging,
+            SPEC,
+            tables,
+            version="1.0.1",
+            release_date=manifest.release_date,
+            source=manifest.source,
+            key=None,
+            counts=lost_one,
+            options=manifest.options,
+            content=lambda m: CardContent(summary="s", sections=[]),
+            max_shard_rows=100,
+        )
+    assert caught.value.report() == (
+        "the counts do not reconcile, so a record may have been lost; nothing was published\n"
+        "  MANIFEST.json: counts: read 29 != exported 28 + quarantined 0 + duplicates 0"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["built"]
