@@ -67,6 +67,18 @@ def test_values_seen_fewer_than_k_times_become_other_everywhere() -> None:
     }
 
 
+def test_published_rows_count_towards_k_but_are_never_changed() -> None:
+    published = rows_for_rare()[:3]  # "12.1 Values" and inst_016 three times
+    before = [row.model_dump() for row in published]
+    fresh = rows_for_rare()[3:5]  # and twice more: five in all
+    assert suppress_rare(fresh, k=5, published=published) == {}
+    assert [row.boundary for row in fresh] == ["12.1 Values"] * 2
+    lonely = rows_for_rare()[5:6]  # PDO, seen once in all: becomes Other, the published rows stay
+    assert suppress_rare(lonely, k=5, published=published)["service"] == 1
+    assert lonely[0].service.value == "Other"
+    assert [row.model_dump() for row in published] == before
+
+
 def test_suppressing_twice_equals_once() -> None:
     rows = rows_for_rare()
     suppress_rare(rows, k=5)
