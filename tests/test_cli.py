@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import make_key, run
+from tests.helpers import audit_export, make_key, run
 from tractatus_evolution_log.events import SHIPPED_EVENTS, read_events
 
 
@@ -24,7 +24,7 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_export_without_a_key_stops_with_exit_2_and_says_how(source: Path) -> None:
-    result = run("export", "audit", "--source", source, "--out", source.parent / "out", "--version", "1.0.0")
+    result = run(*audit_export(source, source.parent / "out"))
     assert result.returncode == 2
     assert result.stderr.startswith("error: no pseudonym key: set TRACTATUS_PSEUDONYM_KEY")
     assert "--key-file" in result.stderr and "Traceback" not in result.stderr
@@ -50,35 +50,19 @@ def test_operator_mistakes_are_one_line_and_exit_2(source: Path, args: list[str]
 
 def test_export_prints_where_things_are_and_refuses_to_overwrite(source: Path) -> None:
     out = source.parent / "release"
-    result = run(
-        "export", "audit", "--source", source, "--out", out, "--version", "1.0.0", key=make_key().secret
-    )
+    result = run(*audit_export(source, out), key=make_key().secret)
     assert result.returncode == 0, result.stderr
     assert "read 23, exported 15, quarantined 7, duplicates 1" in result.stdout
     assert f"{out}.quarantine.jsonl" in result.stdout
     assert f'incidents = load_dataset("{out}", "incidents")' in result.stdout
     assert leftovers(source.parent) == ["release", "release.quarantine.jsonl"]
-    again = run(
-        "export", "audit", "--source", source, "--out", out, "--version", "1.0.1", key=make_key().secret
-    )
+    again = run(*audit_export(source, out, version="1.0.1"), key=make_key().secret)
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
 def test_fail_on_bad_record_stops_at_the_first_and_writes_no_release(source: Path) -> None:
     out = source.parent / "release"
-    result = run(
-        "export",
-        "audit",
-        "--source",
-        source,
-        "--out",
-        out,
-        "--version",
-        "1.0.0",
-        "--on-bad-record",
-        "fail",
-        key=make_key().secret,
-    )
+    result = run(*audit_export(source, out, "--on-bad-record", "fail"), key=make_key().secret)
     assert result.returncode == 1
     assert "auditLogs.json:2: invalid JSON" in result.stderr and "[unparseable]" in result.stderr
     assert leftovers(source.parent) == []
@@ -126,9 +110,7 @@ def test_demo_runs_to_the_end_and_prints_the_lines_to_try(tmp_path: Path) -> Non
 
 def test_export_links_incidents_to_the_shipped_history_or_to_the_given_events(source: Path) -> None:
     out = source.parent / "release"
-    result = run(
-        "export", "audit", "--source", source, "--out", out, "--version", "1.0.0", key=make_key().secret
-    )
+    result = run(*audit_export(source, out), key=make_key().secret)
     assert result.returncode == 0, result.stderr
     manifest = json.loads((out / "MANIFEST.json").read_text())
     assert manifest["options"]["incident_links"] == read_events(SHIPPED_EVENTS).digest
@@ -137,8 +119,8 @@ def test_export_links_incidents_to_the_shipped_history_or_to_the_given_events(so
     broken = source.parent / "events"
     broken.mkdir()
     (broken / "x.md").write_text("no front matter\n")
-    args = ["--source", source, "--out", source.parent / "second", "--version", "1.0.0"]
-    result = run("export", "audit", *args, "--evolution-events", broken, key=make_key().secret)
+    second = audit_export(source, source.parent / "second", "--evolution-events", broken)
+    result = run(*second, key=make_key().secret)
     assert result.returncode == 1
     assert "  x.md:1: must start with a '---' line opening the front matter" in result.stderr
     assert not (source.parent / "second").exists()

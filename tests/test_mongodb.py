@@ -14,7 +14,7 @@ import pytest
 from bson import json_util
 
 from tests.audit import shapes
-from tests.helpers import export, run
+from tests.helpers import audit_export, export, run
 from tractatus_datasets.errors import UsageError
 
 LIVE_URI = os.environ.get("TRACTATUS_TEST_MONGO_URI")
@@ -49,19 +49,8 @@ def test_a_live_collection_exports_exactly_like_its_mongoexport_dump(tmp_path: P
 
 def test_an_unreachable_server_is_one_line_exit_2_after_the_timeout(tmp_path: Path) -> None:
     started = time.monotonic()
-    result = run(
-        "export",
-        "audit",
-        "--source",
-        "mongodb://127.0.0.1:9/tractatus",
-        "--mongo-timeout",
-        "0.5",
-        "--out",
-        tmp_path / "release",
-        "--version",
-        "1.0.0",
-        "--demo-key",
-    )
+    uri = "mongodb://127.0.0.1:9/tractatus"
+    result = run(*audit_export(uri, tmp_path / "release", "--mongo-timeout", "0.5", "--demo-key"))
     elapsed = time.monotonic() - started
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()

@@ -40,6 +40,11 @@ EJSON_OPTIONS = JSONOptions(tz_aware=True, tzinfo=dt.UTC)
 MAX_RECORD_BYTES = 16 * 1024 * 1024  # MongoDB's largest BSON document
 MAX_DEPTH = 100  # MongoDB's deepest nesting of documents and arrays
 _RAW_KEPT = 64 * 1024  # of a line over the size limit, the quarantine keeps this much
+_TOO_DEEP = ("too_deep", f"nested more than {MAX_DEPTH} levels deep")
+
+
+def _too_large(size: int, limit: int) -> tuple[str, str]:
+    return "too_large", f"{size:,} bytes, over the limit of {limit:,}"
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ def _parse(text: str) -> Parsed:
     except json.JSONDecodeError as error:
         return None, "unparseable", f"invalid JSON: {error.msg} at column {error.colno}"
     except RecursionError:
-        return None, "too_deep", f"nested more than {MAX_DEPTH} levels deep"
+        return None, *_TOO_DEEP
     except (BSONError, ValueError, TypeError, OverflowError, KeyError) as error:
         return None, "invalid_extended_json", f"invalid Extended JSON: {type(error).__name__}: {error}"
     if not isinstance(doc, dict):
@@ -129,7 +134,7 @@ def _limits_problem(text: str, doc: dict[str, Any]) -> tuple[str, str] | None:
     guard the costly walks: only a text with many brackets can be too deep, only one with a `\\u`
     escape can hold a surrogate."""
     if text.count("{") + text.count("[") > MAX_DEPTH and _too_deep(doc):
-        return "too_deep", f"nested more than {MAX_DEPTH} levels deep"
+        return _TOO_DEEP
     if "\\u" in text and _has_lone_surrogate(doc):
         return "invalid_unicode", "a string holds an unpaired UTF-16 surrogate escape"
     return None
@@ -173,7 +178,7 @@ def _lines(file: SourceFile, limit: int) -> Iterator[RawRecord]:
                     ended = rest.endswith(b"\n")
                     size += len(rest.rstrip(b"\r\n"))
                 raw = data[:_RAW_KEPT].decode("utf-8", errors="replace")
-                yield _bad(file, number, raw, "too_large", f"{size:,} bytes, over the limit of {limit:,}")
+                yield _bad(file, number, raw, *_too_large(size, limit))
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise ProblemsFound(
             [Problem(file.name, number + 1, None, f"the compressed file is damaged or cut short: {error}")],
@@ -201,9 +206,7 @@ def _array(file: SourceFile, limit: int) -> Iterator[RawRecord]:
             kind = type(item).__name__
             yield _bad(file, number, raw, "not_an_object", f"expected a JSON object, found {kind}")
         elif size > limit:
-            yield _bad(
-                file, number, raw[:_RAW_KEPT], "too_large", f"{size:,} bytes, over the limit of {limit:,}"
-            )
+            yield _bad(file, number, raw[:_RAW_KEPT], *_too_large(size, limit))
         elif problem := _limits_problem(raw, item):
             yield _bad(file, number, raw, *problem)
         else:

@@ -86,8 +86,8 @@ def _prefix(out: Path) -> str:
 def remove_abandoned(out: Path) -> list[Path]:
     """Remove the work folders that runs for `out` left when they were killed; return them.
 
-    A folder whose lock can be taken belongs to no live run. One with no lock file at all was
-    killed between its creation and its lock, microseconds apart.
+    A folder whose lock can be taken belongs to no live run. One killed between creating its
+    folder and its lock file, microseconds apart, gets a lock file here and is taken the same way.
     """
     removed = []
     for work in sorted(out.parent.glob(glob.escape(_prefix(out)) + "*")):
@@ -100,7 +100,7 @@ def remove_abandoned(out: Path) -> list[Path]:
         except BlockingIOError:
             continue  # a live run: leave it alone
         except FileNotFoundError:
-            shutil.rmtree(work, ignore_errors=True)
+            continue  # another run removed it meanwhile
         removed.append(work)
     return removed
 

@@ -171,28 +171,28 @@ def test_a_continued_release_is_reproducible(
 
 
 def _refusal(
-    previous: Path, *extra: str, key: bytes = KEY.secret, source: Path | None = None
+    previous: Path, version: str, *extra: str, key: bytes = KEY.secret, source: Path | None = None
 ) -> tuple[int, str]:
     source = source or previous.parent / "window3"
     out = previous.parent / "refused"
-    result = run("export", "audit", "--source", source, "--out", out, "--previous", previous, *extra, key=key)
+    result = run(*audit_export(source, out, "--previous", previous, *extra, version=version), key=key)
     assert not out.exists()
     return result.returncode, result.stderr
 
 
 def test_a_version_not_greater_than_the_previous_is_refused(quarters: list[tuple[Path, Manifest]]) -> None:
     second = quarters[1][0]
-    assert _refusal(second, "--version", "1.1.0", "--k-threshold", "5") == (
+    assert _refusal(second, "1.1.0", "--k-threshold", "5") == (
         2,
         f"error: --version 1.1.0 is not greater than 1.1.0, the version of --previous {second}: choose a greater one\n",
     )
-    assert _refusal(second, "--version", "1.0.9")[0] == 2
+    assert _refusal(second, "1.0.9")[0] == 2
 
 
 def test_another_key_is_refused(quarters: list[tuple[Path, Manifest]]) -> None:
     second = quarters[1][0]
     other = make_key("another key")
-    code, stderr = _refusal(second, "--version", "2.0.0", key=other.secret)
+    code, stderr = _refusal(second, "2.0.0", key=other.secret)
     assert code == 2
     assert stderr == (
         f"error: the pseudonym key (fingerprint {other.fingerprint}) is not the key of --previous {second} "
@@ -202,7 +202,7 @@ def test_another_key_is_refused(quarters: list[tuple[Path, Manifest]]) -> None:
 
 def test_other_row_options_are_refused(quarters: list[tuple[Path, Manifest]]) -> None:
     second = quarters[1][0]
-    code, stderr = _refusal(second, "--version", "2.0.0", "--k-threshold", "5", "--time-granularity", "hour")
+    code, stderr = _refusal(second, "2.0.0", "--k-threshold", "5", "--time-granularity", "hour")
     assert code == 2
     assert "(time_granularity is 'minute' there, 'hour' here)" in stderr
 
@@ -229,7 +229,7 @@ def test_a_previous_release_that_does_not_validate_is_refused(
 
 def test_a_folder_that_is_not_a_release_is_refused(tmp_path: Path, windows: list[Path]) -> None:
     (tmp_path / "notes").mkdir()
-    code, stderr = _refusal(tmp_path / "notes", "--version", "2.0.0", source=windows[2])
+    code, stderr = _refusal(tmp_path / "notes", "2.0.0", source=windows[2])
     assert code == 2
     assert stderr.startswith(
         f"error: --previous {tmp_path / 'notes'} is not a release: MANIFEST.json: cannot be read"
