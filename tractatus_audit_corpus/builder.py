@@ -8,37 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import heapq
+import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tractatus_audit_corpus.batches import Task
 from tractatus_audit_corpus.card_text import card_content
-from tractatus_audit_corpus.derive import (
-    DEFAULT_WINDOW,
-    aggregate,
-    derive_session_context,
-    incidents,
-    sort_key,
-)
+from tractatus_audit_corpus.derive import DEFAULT_WINDOW
+from tractatus_audit_corpus.engines import LINES_PER_PART, Engine, run_batches, run_tasks
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
-from tractatus_audit_corpus.rare import suppress_rare
-from tractatus_audit_corpus.stages import collect_rows
+from tractatus_audit_corpus.relational import derive_release
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.build import write_release
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
-from tractatus_datasets.features import rows_from_table, to_arrow_table
+from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.links import IncidentWindow
 from tractatus_datasets.manifest import Counts, Manifest, SourceInfo
-from tractatus_datasets.pipeline import BadRecordPolicy, Quarantine
+from tractatus_datasets.pipeline import BadRecordPolicy, Quarantine, Tally
 from tractatus_datasets.plugins import ExportOptions
-from tractatus_datasets.previous import Previous, open_previous
-from tractatus_datasets.progress import progress
+from tractatus_datasets.previous import open_previous
+from tractatus_datasets.progress import progress_bar
 from tractatus_datasets.records import MAX_RECORD_BYTES, RawRecord
 from tractatus_datasets.release import check_version, staged_release
-from tractatus_datasets.sources import Source, discover, read_records, source_digest
+from tractatus_datasets.sources import Source, discover, plan_parts, read_records
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
 __all__ = ["CONFIGS", "SPEC", "AuditOptions", "IncidentLinks", "export_audit"]
@@ -87,6 +82,10 @@ class AuditOptions:
     json_array: bool | None = None
     max_record_bytes: int = MAX_RECORD_BYTES
     timeout_seconds: float = 10.0  # for a mongodb:// source
+    engine: Engine = Engine.LOCAL
+    scheduler: str | None = None  # a Dask scheduler's address; None: a local cluster
+    workers: int | None = None  # local processes; None: one per core
+    lines_per_part: int = LINES_PER_PART
     previous: Path | None = None  # an earlier release to carry forward (`--previous`)
     coordination_window: dt.timedelta = DEFAULT_WINDOW
     k_threshold: int = 5
@@ -95,19 +94,85 @@ class AuditOptions:
 
 def _hashed(records: Iterable[RawRecord], digest: Any) -> Iterator[RawRecord]:
     """Pass records through, hashing their text: the digest of a live collection as read (files are
-    digested from disk by `source_digest`)."""
+    digested from disk while they are cut into parts)."""
     for record in records:
         digest.update(record.raw.encode() + b"\n")
         yield record
 
 
-def _source_info(source: Source, records_digest: str) -> SourceInfo:
+def _source_info(source: Source, digest: str) -> SourceInfo:
     if source.uri is not None:
-        return SourceInfo(kind="mongodb", digest="sha256:" + records_digest)
+        return SourceInfo(kind="mongodb", digest=digest)
     by_kind: dict[str, int] = {}
     for file in source.files:
         by_kind[file.kind] = by_kind.get(file.kind, 0) + 1
-    return SourceInfo(kind=source.description, digest=source_digest(source), files_by_kind=by_kind)
+    return SourceInfo(kind=source.description, digest=digest, files_by_kind=by_kind)
+
+
+@dataclass
+class _Collected:
+    """What the per-record stages gave, summed over the parts (before deduplication)."""
+
+    digest: str
+    read: int = 0
+    rows: int = 0
+    events: Tally = field(default_factory=Tally)
+    dropped: Tally = field(default_factory=Tally)
+    identifiers: Identifiers = field(default_factory=Identifiers)
+
+
+def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quarantine) -> _Collected:
+    """Run the per-record stages on the chosen engine; rows go to `folder`, one file per part."""
+    folder.mkdir()
+    bar = progress_bar(desc="Reading records", unit=" records")
+    if source.uri is not None:
+        digest = hashlib.sha256()
+        records = _hashed(read_records(source), digest)
+        results = run_batches(records, audit.key, audit.time_granularity, folder, audit.lines_per_part)
+        collected = _Collected(digest="")
+    else:
+        parts, files_digest = plan_parts(source, audit.lines_per_part)
+        tasks = [
+            Task(
+                part,
+                audit.key,
+                audit.time_granularity,
+                source.max_record_bytes,
+                folder / f"part-{part.index:06d}.parquet",
+            )
+            for part in parts
+        ]
+        results = run_tasks(tasks, audit.engine, workers=audit.workers, scheduler=audit.scheduler)
+        collected = _Collected(digest=files_digest)
+    for result in results:
+        collected.read += result.read
+        collected.rows += result.rows
+        for rejected, raw in result.rejected:
+            quarantine.put(rejected, raw)
+        if result.error is not None:
+            raise result.error
+        for name, count in result.events.items():
+            collected.events.add(name, count)
+        for name, count in result.dropped.items():
+            collected.dropped.add(name, count)
+        collected.identifiers.update(result.identifiers)
+        bar.update(result.read)
+    bar.close()
+    if source.uri is not None:
+        collected.digest = "sha256:" + digest.hexdigest()
+    return collected
+
+
+def _check_engine(source: str, audit: AuditOptions) -> None:
+    if audit.engine is Engine.DASK and source.startswith(("mongodb://", "mongodb+srv://")):
+        raise UsageError(
+            "a live mongodb:// source is read by the local engine only: drop --engine dask, or "
+            "export the collection with mongoexport and give the dump as --source"
+        )
+    if audit.scheduler is not None and audit.engine is not Engine.DASK:
+        raise UsageError("--scheduler is for --engine dask; add --engine dask, or drop --scheduler")
+    if audit.workers is not None and audit.engine is not Engine.LOCAL:
+        raise UsageError("--workers is for --engine local: a Dask cluster has its own workers")
 
 
 def _row_options(audit: AuditOptions) -> dict[str, Any]:
@@ -119,28 +184,12 @@ def _row_options(audit: AuditOptions) -> dict[str, Any]:
     }
 
 
-def _carried_rows(previous: Previous) -> list[FullRow]:
-    rows = rows_from_table(previous.table, FullRow)
-    if not to_arrow_table(rows, FullRow).equals(previous.table):
-        raise AssertionError("carried rows do not round-trip exactly")  # a bug: refuse to publish
-    for row in rows:
-        row._exact_time = row.timestamp  # the exact time was never published; the order was
-    return rows
-
-
-def _release_order(carried: list[FullRow], fresh: list[FullRow]) -> list[FullRow]:
-    """New rows in release order, merged into the carried rows (already in it) without moving
-    them: at equal coarse time and session, carried rows come first."""
-    return list(
-        heapq.merge(carried, sorted(fresh, key=sort_key), key=lambda r: (r.timestamp, r.session or ""))
-    )
-
-
 def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
     """Export `options.source` into a new release at `options.out`; see the module docstring."""
     check_version(options.version)
     if options.source is None:
         raise UsageError("the audit export needs --source: a mongoexport file, a folder, or a mongodb:// URI")
+    _check_engine(options.source, audit)
     source = discover(
         options.source,
         audit.collection,
@@ -155,15 +204,11 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             previous = open_previous(
                 audit.previous, SPEC, version=options.version, key=audit.key, options=_row_options(audit)
             )
-    digest = hashlib.sha256()
     with staged_release(options.out) as staging:
         quarantine = Quarantine(staging.quarantine, audit.on_bad_record)
         try:
             with stage("read, normalise, anonymise, validate"):
-                records = progress(read_records(source), desc="Reading records", unit=" records")
-                if source.uri is not None:
-                    records = _hashed(records, digest)
-                collected = collect_rows(records, audit.key, audit.time_granularity, quarantine)
+                collected = _collect(source, audit, staging.scratch / "rows", quarantine)
         finally:
             quarantine.close()
         if not collected.rows:
@@ -171,42 +216,42 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
                 [Problem(options.source, None, None, f"none of {collected.read} records could be exported")],
                 "nothing to release",
             )
-        with stage("session context and coordination"):
-            derive_session_context(collected.rows, audit.coordination_window, collected.events)
-        with stage("carry forward, rare values, order"):
-            carried = _carried_rows(previous) if previous is not None else []
-            published = {row.decision_id for row in carried}
-            fresh = [row for row in collected.rows if row.decision_id not in published]
-            rare = suppress_rare(fresh, audit.k_threshold, published=carried)
-            rows = _release_order(carried, fresh)
         links = audit.links
-        with stage("aggregated, incidents, Arrow tables"):
-            aggregated, suppressed = aggregate(rows, audit.k_threshold)
-            tables = {
-                "full": to_arrow_table(rows, FullRow),
-                "aggregated": to_arrow_table(aggregated, AggregatedRow),
-                "incidents": to_arrow_table(incidents(rows, links.windows if links else ()), IncidentRow),
-            }
+        with stage("deduplicate, derive, aggregate (DuckDB)"):
+            derived = derive_release(
+                str(staging.scratch / "rows" / "*.parquet"),
+                staging.scratch,
+                window=audit.coordination_window,
+                k=audit.k_threshold,
+                carried=previous.table if previous is not None else None,
+                windows=links.windows if links else (),
+            )
+            shutil.rmtree(staging.scratch / "rows")
+        events, dropped = collected.events, collected.dropped
+        events.merge(derived.events)
+        events.subtract(derived.duplicate_events)
+        dropped.subtract(derived.duplicate_dropped)
         counts = Counts(
             read=collected.read,
-            exported=len(collected.rows),
+            exported=derived.exported,
             quarantined=quarantine.count,
-            duplicates=collected.duplicates,
-            carried=len(carried),
-            already_released=len(collected.rows) - len(fresh),
+            duplicates=derived.duplicates,
+            carried=previous.table.num_rows if previous is not None else 0,
+            already_released=derived.already_released,
             quarantined_by_reason=quarantine.by_reason.as_dict(),
-            values_dropped_by_reason=collected.dropped.as_dict(),
-            normalisation=collected.events.as_dict(),
-            rare_values=rare,
-            suppressed=suppressed,
+            values_dropped_by_reason=dropped.as_dict(),
+            normalisation=events.as_dict(),
+            rare_values=derived.rare_values,
+            suppressed=derived.suppressed,
         )
+        tables = derived.tables
         manifest = write_release(
             staging,
             SPEC,
             tables,
             version=options.version,
-            release_date=options.release_date or max(row.timestamp for row in rows).date(),
-            source=_source_info(source, digest.hexdigest()),
+            release_date=options.release_date or derived.last_time.date(),
+            source=_source_info(source, collected.digest),
             key=audit.key,
             counts=counts,
             options={

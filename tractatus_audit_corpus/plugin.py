@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tractatus_audit_corpus.builder import SPEC, AuditOptions, IncidentLinks, export_audit
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
+from tractatus_audit_corpus.engines import Engine
 from tractatus_audit_corpus.sample import DEFAULT_RECORDS, write_sample
 from tractatus_datasets.cli import (
     add_key_arguments,
@@ -97,6 +98,25 @@ class AuditPlugin:
             help="aggregated cells with fewer decisions are suppressed (default: 5)",
         )
         parser.add_argument(
+            "--engine",
+            type=Engine,
+            choices=list(Engine),
+            default=Engine.LOCAL,
+            help="where the per-record stages run: this machine's cores (default) or a Dask cluster",
+        )
+        parser.add_argument(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="with --engine dask: the scheduler to use, e.g. tcp://10.0.0.5:8786 (default: a "
+            "local cluster of 2 workers); its workers must see --source and --out at the same paths",
+        )
+        parser.add_argument(
+            "--workers",
+            type=positive,
+            metavar="N",
+            help="with --engine local: how many processes (default: one per core)",
+        )
+        parser.add_argument(
             "--evolution-events",
             type=Path,
             default=SHIPPED_EVENTS,
@@ -119,6 +139,9 @@ class AuditPlugin:
                 previous=args.previous,
                 coordination_window=dt.timedelta(seconds=args.coordination_window),
                 k_threshold=args.k_threshold,
+                engine=args.engine,
+                scheduler=args.scheduler,
+                workers=args.workers,
             ),
         )
 

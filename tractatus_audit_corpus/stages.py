@@ -1,27 +1,21 @@
-"""The per-record stages: read → normalise → anonymise → validate, each counted.
-
-`collect_rows` runs them over a source and returns the validated `full` rows, deduplicated by
-`decision_id`; every record that does not become a row is quarantined with a reason or counted as
-a duplicate, so `read == exported + quarantined + duplicates`.
+"""The per-record stages after normalisation: anonymise → validate. `batches.run_records` runs them
+over each part of the source; every record that does not become a row is quarantined with a reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from tractatus_audit_corpus.models import FullRow
-from tractatus_audit_corpus.normalise import Normalised, normalise
+from tractatus_audit_corpus.normalise import Normalised
 from tractatus_datasets.anonymise import Granularity, coarsen
-from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.keys import ExportKey
-from tractatus_datasets.pipeline import Quarantine, Rejected, Tally
+from tractatus_datasets.pipeline import Rejected
 from tractatus_datasets.records import RawRecord
 
-__all__ = ["IDENTIFYING_FIELDS", "Collected", "anonymise", "collect_rows", "validate"]
+__all__ = ["IDENTIFYING_FIELDS", "anonymise", "validate"]
 
 
 def anonymise(decision: Normalised, key: ExportKey, granularity: Granularity) -> dict[str, Any]:
@@ -61,47 +55,5 @@ def validate(values: dict[str, Any], decision: Normalised, record: RawRecord) ->
     return row
 
 
-@dataclass
-class Collected:
-    rows: list[FullRow] = field(default_factory=list)
-    read: int = 0
-    duplicates: int = 0
-    events: Tally = field(default_factory=Tally)
-    dropped: Tally = field(default_factory=Tally)
-    identifiers: Identifiers = field(default_factory=Identifiers)
-
-
 # Raw identifiers the leak gate searches every written file for (facts §1.9).
 IDENTIFYING_FIELDS = ("sessionId", "_id", "audit_id", "userId", "ipAddress", "userAgent")
-
-
-def collect_rows(
-    records: Iterable[RawRecord], key: ExportKey, granularity: Granularity, quarantine: Quarantine
-) -> Collected:
-    collected = Collected()
-    seen: set[str] = set()
-    for record in records:
-        collected.read += 1
-        for name in IDENTIFYING_FIELDS:
-            value = (record.doc or {}).get(name)
-            if value is not None and not isinstance(value, dict | list | bool | int | float):
-                collected.identifiers.add(str(value))
-        # Counted per record and kept only for records that become rows, so that the counts
-        # describe the release; a rejected record is counted once, by its rejection reason.
-        events, dropped = Tally(), Tally()
-        normalised = normalise(record, events, dropped)
-        if isinstance(normalised, Rejected):
-            quarantine.put(normalised, record.raw)
-            continue
-        row = validate(anonymise(normalised, key, granularity), normalised, record)
-        if isinstance(row, Rejected):
-            quarantine.put(row, record.raw)
-            continue
-        if row.decision_id in seen:
-            collected.duplicates += 1
-            continue
-        seen.add(row.decision_id)
-        collected.rows.append(row)
-        collected.events.merge(events)
-        collected.dropped.merge(dropped)
-    return collected

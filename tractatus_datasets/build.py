@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from tractatus_datasets.card import CARD_NAME, CardContent, render_card
 from tractatus_datasets.citation import CHANGELOG_NAME, CITATION_NAME, render_changelog, render_citation
@@ -90,7 +91,12 @@ def write_release(
     )
     with stage("manifest, card, citation, changelog, croissant"):
         write_manifest(manifest, root)
-        table_bytes = {name: table.nbytes for name, table in tables.items()}
+        # Measured on the shards as read back, so the figure depends on the rows alone, not on
+        # how the writer's tables happened to be laid out in memory.
+        table_bytes = {
+            config.name: sum(pq.read_table(root / s.path).nbytes for s in shards if s.config == config.name)
+            for config in spec.configs
+        }
         prose = content(manifest)
         (root / CARD_NAME).write_text(render_card(spec, manifest, prose, table_bytes), encoding="utf-8")
         (root / CITATION_NAME).write_text(render_citation(spec, manifest, prose.summary), encoding="utf-8")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -28,6 +29,7 @@ __all__ = ["MIN_IDENTIFIER_LENGTH", "Finding", "GateResult", "Identifiers", "sca
 
 MIN_IDENTIFIER_LENGTH = 6  # shorter ids ("s-1") would match ordinary words; they are not searched
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
+_HEX = re.compile(r"[0-9a-fA-F]+")
 _HEX_TOKEN = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{16,64}(?![0-9a-fA-F])")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{16,64}")
 _DIGEST_KEYS = frozenset({"sha256", "digest", "schema_hash", "fingerprint"})
@@ -37,45 +39,120 @@ _TEXT_SUFFIXES = frozenset(
 _SKIPPED_DIRS = frozenset({".git", ".cache"})
 
 
+# Identifiers are kept as 64-bit fingerprints, not as text: a source has one per record, and the
+# gate must not hold millions of strings. A fingerprint is a polynomial hash of the code points
+# (mod 2**64), so every window of a text can be fingerprinted at once with numpy; two equal strings
+# always agree, so nothing is missed, and a chance collision can only stop a release, never pass one.
+_BASE = 0x100000001B3
+_INVERSE = pow(_BASE, -1, 1 << 64)
+_MASK = (1 << 64) - 1
+_DIGEST_LENGTHS = frozenset({16, 32, 40, 64})  # whole md5, sha1, sha256, and their 16/32 prefixes
+
+
+def _fingerprint(value: str) -> int:
+    total = 0
+    for char in value:
+        total = (total * _BASE + ord(char)) & _MASK
+    return total
+
+
+def _windows(text: str, lengths: np.ndarray) -> np.ndarray:
+    """The fingerprint of every substring of `text` whose length is in `lengths`."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(codes)
+    powers = np.full(count + 1, _BASE, dtype=np.uint64)
+    powers[0] = 1
+    powers = np.cumprod(powers, dtype=np.uint64)  # _BASE**j, wrapping mod 2**64
+    inverse = np.full(count + 1, _INVERSE, dtype=np.uint64)
+    inverse[0] = 1
+    inverse = np.cumprod(inverse, dtype=np.uint64)
+    sums = np.zeros(count + 1, dtype=np.uint64)
+    np.cumsum(codes * inverse[:count], dtype=np.uint64, out=sums[1:])
+    found = [(sums[size:] - sums[:-size]) * powers[size - 1 : count] for size in lengths if size <= count]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.uint64)
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    places = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    found: np.ndarray = sorted_set[places] == values
+    return found
+
+
 class Identifiers:
-    """The raw identifiers of a source (session ids, user ids, IPs…) and their unkeyed hashes.
+    """The raw identifiers of a source (session ids, user ids, IPs…) and their unkeyed hashes, as
+    fingerprints. Workers fill one each; `update` merges them.
 
     >>> ids = Identifiers(["2025-10-07-001", "203.0.113.7", "s-1"])
     >>> [ids.in_text(t) for t in ("session 2025-10-07-001 ended", "from 203.0.113.70", "s-1", "")]
     [True, True, False, False]
+    >>> ids.count, ids.is_unkeyed_hash(hashlib.sha1(b"203.0.113.7").hexdigest()[:32].upper())
+    (2, True)
     """
 
     def __init__(self, values: Iterable[str] = ()) -> None:
-        self.searched: set[str] = set()
-        # By their first MIN_IDENTIFIER_LENGTH characters: a text is searched once, position by
-        # position, however many identifiers there are (a source has one per session and record).
-        self._by_prefix: dict[str, list[str]] = {}
+        self._seen: set[str] = set()  # only until the next `freeze`: repeats cost nothing
+        self._new_prints: list[int] = []
+        self._new_digests: list[int] = []
+        self._merged: list[tuple[np.ndarray, np.ndarray]] = []  # from `update`
+        self._prints = np.empty(0, dtype=np.uint64)
+        self._digests = np.empty(0, dtype=np.uint64)
+        self._lengths: set[int] = set()
         for value in values:
             self.add(value)
 
     def add(self, value: str) -> None:
         value = value.strip()
-        if len(value) >= MIN_IDENTIFIER_LENGTH and value not in self.searched:
-            self.searched.add(value)
-            self._by_prefix.setdefault(value[:MIN_IDENTIFIER_LENGTH], []).append(value)
+        if len(value) < MIN_IDENTIFIER_LENGTH or value in self._seen:
+            return
+        self._seen.add(value)
+        self._lengths.add(len(value))
+        self._new_prints.append(_fingerprint(value))
+        for name in ("md5", "sha1", "sha256"):
+            self._new_digests.append(int(hashlib.new(name, value.encode()).hexdigest()[:16], 16))
 
-    def hashes(self) -> set[str]:
-        """Unkeyed digests of every identifier, whole and truncated: none may appear in a release."""
-        out = set()
-        for value in self.searched:
-            for name in ("md5", "sha1", "sha256"):
-                digest = hashlib.new(name, value.encode()).hexdigest()
-                out.update({digest, digest[:32], digest[:16]})
-        return out
+    def freeze(self) -> Identifiers:
+        """Fold what was added into the sorted fingerprints (small to pickle, quick to search)."""
+        if self._new_prints or self._merged:
+            prints = [self._prints, np.array(self._new_prints, np.uint64), *(p for p, _ in self._merged)]
+            digests = [self._digests, np.array(self._new_digests, np.uint64), *(d for _, d in self._merged)]
+            self._prints = np.unique(np.concatenate(prints))
+            self._digests = np.unique(np.concatenate(digests))
+        self._seen, self._new_prints, self._new_digests, self._merged = set(), [], [], []
+        return self
+
+    def update(self, other: Identifiers) -> None:
+        other.freeze()
+        self._merged.append((other._prints, other._digests))
+        self._lengths |= other._lengths
+
+    @property
+    def count(self) -> int:
+        return len(self.freeze()._prints)
 
     def in_text(self, text: str) -> bool:
         """Whether any identifier occurs anywhere in `text`."""
-        by_prefix, width = self._by_prefix, MIN_IDENTIFIER_LENGTH
-        for start in range(len(text) - width + 1):
-            candidates = by_prefix.get(text[start : start + width])
-            if candidates and any(text.startswith(value, start) for value in candidates):
-                return True
-        return False
+        self.freeze()
+        if not self._lengths or len(text) < min(self._lengths):
+            return False
+        lengths = np.array(sorted(self._lengths), dtype=np.int64)
+        return bool(_member(_windows(text, lengths), self._prints).any())
+
+    def is_unkeyed_hash(self, token: str) -> bool:
+        """Whether a hex token is an md5, sha1 or sha256 digest of an identifier, whole or cut to
+        16 or 32 digits (by its first 64 bits)."""
+        return bool(self.unkeyed_hashes([token])[0])
+
+    def unkeyed_hashes(self, tokens: Sequence[str]) -> np.ndarray:
+        """`is_unkeyed_hash` of many tokens at once."""
+        self.freeze()
+        shaped = [len(token) in _DIGEST_LENGTHS and _HEX.fullmatch(token) is not None for token in tokens]
+        prefixes = np.array(
+            [int(t[:16], 16) if ok else 0 for t, ok in zip(tokens, shaped, strict=True)], np.uint64
+        )
+        found: np.ndarray = _member(prefixes, self._digests) & np.array(shaped, dtype=bool)
+        return found
 
 
 @dataclass(frozen=True)
@@ -111,19 +188,23 @@ class GateResult:
 class _Scanner:
     def __init__(self, identifiers: Identifiers, pseudonym_columns: frozenset[str]) -> None:
         self.identifiers = identifiers
-        self.hashes = identifiers.hashes()
         self.pseudonym_columns = pseudonym_columns
 
-    def value(self, text: str, pseudonym: bool) -> list[str]:
+    def value(self, text: str) -> list[str]:
         """Detector names that fire on one value."""
-        if pseudonym:
-            return [] if _PSEUDONYM.match(text) and text not in self.hashes else ["not_a_pseudonym"]
         found = detect(_DIGEST.sub("sha256:<digest>", text))
         if self.identifiers.in_text(text):
             found.append("raw_identifier")
-        if any(token.lower() in self.hashes for token in _HEX_TOKEN.findall(text)):
+        tokens = [token.lower() for token in _HEX_TOKEN.findall(text)]
+        if tokens and self.identifiers.unkeyed_hashes(tokens).any():
             found.append("unkeyed_hash")
         return found
+
+    def pseudonyms(self, values: list[str]) -> list[bool]:
+        """Which values of a pseudonym column are not pseudonyms (or are unkeyed hashes)."""
+        shaped = np.array([_PSEUDONYM.match(value) is not None for value in values], dtype=bool)
+        wrong: list[bool] = (~shaped | self.identifiers.unkeyed_hashes(values)).tolist()
+        return wrong
 
 
 def _strings(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array] | None:
@@ -142,7 +223,7 @@ def _strings(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array] | None:
 def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) -> None:
     table = pq.read_table(path)
     metadata = json.dumps({k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()})
-    for detector in scanner.value(metadata + " " + " ".join(table.column_names), pseudonym=False):
+    for detector in scanner.value(metadata + " " + " ".join(table.column_names)):
         result.findings.append(Finding(name, "<schema>", None, detector))
     for column_name in table.column_names:
         found = _strings(table.column(column_name))
@@ -150,12 +231,18 @@ def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) 
             continue
         values, rows = found
         result.cells += len(values)
-        pseudonym = column_name in scanner.pseudonym_columns
         hits: dict[str, list[int]] = {}
-        for value in pc.unique(values).to_pylist():
-            for detector in scanner.value(value, pseudonym):
-                positions = pc.indices_nonzero(pc.equal(values, value)).to_pylist()
-                hits.setdefault(detector, []).extend(positions)
+        unique = pc.unique(values).to_pylist()
+        if column_name in scanner.pseudonym_columns:
+            bad = [value for value, wrong in zip(unique, scanner.pseudonyms(unique), strict=True) if wrong]
+            if bad:
+                positions = pc.indices_nonzero(pc.is_in(values, pa.array(bad))).to_pylist()
+                hits["not_a_pseudonym"] = positions
+        else:
+            for value in unique:
+                for detector in scanner.value(value):
+                    positions = pc.indices_nonzero(pc.equal(values, value)).to_pylist()
+                    hits.setdefault(detector, []).extend(positions)
         for detector, positions in sorted(hits.items()):
             first_row = min(rows[i].as_py() for i in positions)
             result.findings.append(Finding(name, column_name, first_row, detector, len(positions)))
@@ -184,13 +271,13 @@ def _scan_text(text: str, name: str, scanner: _Scanner, result: GateResult) -> N
     if name.endswith(".json"):
         try:
             for path, value in _json_strings(json.loads(text)):
-                for detector in scanner.value(value, pseudonym=False):
+                for detector in scanner.value(value):
                     result.findings.append(Finding(name, path, None, detector))
         except ValueError:
             result.findings.append(Finding(name, None, None, "invalid_json"))
         return
     for number, line in enumerate(text.splitlines(), start=1):
-        for detector in scanner.value(line, pseudonym=False):
+        for detector in scanner.value(line):
             hits.setdefault(detector, []).append(number)
     for detector, lines in sorted(hits.items()):
         result.findings.append(Finding(name, None, lines[0], detector, len(lines)))
@@ -212,7 +299,7 @@ def scan_release(
     module docstring."""
     identifiers = identifiers or Identifiers()
     scanner = _Scanner(identifiers, pseudonym_columns)
-    result = GateResult(identifiers=len(identifiers.searched))
+    result = GateResult(identifiers=identifiers.count)
     for path in _files(root):
         if part != "all" and (path.suffix == ".parquet") != (part == "data"):
             continue

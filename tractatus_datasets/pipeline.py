@@ -1,4 +1,5 @@
-"""What every pipeline stage shares: counters by reason and the quarantine of bad records.
+"""What every pipeline stage shares: counters by reason, the quarantine of bad records, and the
+scratch files that carry rows from one stage to the next.
 
 Nothing disappears silently. A stage that drops a record says why in a `Rejected`; the
 `Quarantine` writes it (with its raw text, which may hold personal data) to a file *beside* the
@@ -20,9 +21,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from tractatus_datasets.errors import Problem, ProblemsFound
 
-__all__ = ["BadRecordPolicy", "Quarantine", "Rejected", "Tally"]
+__all__ = ["BadRecordPolicy", "Quarantine", "Rejected", "Tally", "write_scratch"]
 
 
 class BadRecordPolicy(StrEnum):
@@ -42,6 +46,11 @@ class Tally:
 
     def merge(self, other: Tally) -> None:
         self._counts.update(other._counts)
+
+    def subtract(self, other: Tally) -> None:
+        """Take back counts added before (a record that turned out to be a duplicate)."""
+        self._counts.subtract(other._counts)
+        self._counts = +self._counts  # drops names counted down to zero
 
     def __getitem__(self, name: str) -> int:
         return self._counts[name]
@@ -102,3 +111,9 @@ class Quarantine:
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+
+
+def write_scratch(table: pa.Table, path: Path) -> None:
+    """Keep rows between stages in the work folder: Parquet with fast LZ4 compression. Never
+    published; the release's shards are written by `build` alone."""
+    pq.write_table(table, path, compression="lz4")

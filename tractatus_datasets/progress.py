@@ -7,13 +7,22 @@ from typing import Any, TypeVar
 
 from huggingface_hub.utils.tqdm import tqdm
 
-__all__ = ["progress"]
+__all__ = ["progress", "progress_bar"]
 
 T = TypeVar("T")
 
 
-def progress(items: Iterable[T], **kwargs: Any) -> Iterator[T]:
-    """Iterate with a progress bar on stderr (hidden when bars are disabled or stderr is not a terminal)."""
+def progress_bar(**kwargs: Any) -> Any:
+    """A progress bar on stderr to `update` by hand (hidden when bars are disabled or stderr is not
+    a terminal)."""
     kwargs.setdefault("leave", False)
     kwargs.setdefault("disable", None)  # tqdm: None hides the bar when stderr is not a terminal
-    yield from tqdm(items, **kwargs)  # type: ignore[no-untyped-call]  # huggingface_hub's subclass is untyped
+    return tqdm(**kwargs)  # type: ignore[no-untyped-call]  # huggingface_hub's subclass is untyped
+
+
+def progress(items: Iterable[T], **kwargs: Any) -> Iterator[T]:
+    """Iterate with a progress bar (see `progress_bar`)."""
+    with progress_bar(**kwargs) as bar:
+        for item in items:
+            yield item
+            bar.update()

@@ -31,7 +31,17 @@ from bson.json_util import JSONOptions
 
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 
-__all__ = ["EJSON_OPTIONS", "MAX_DEPTH", "MAX_RECORD_BYTES", "Kind", "RawRecord", "SourceFile", "read_file"]
+__all__ = [
+    "EJSON_OPTIONS",
+    "MAX_DEPTH",
+    "MAX_RECORD_BYTES",
+    "Kind",
+    "RawRecord",
+    "SourceFile",
+    "is_json_array",
+    "read_file",
+    "read_lines",
+]
 
 Kind = Literal["mongoexport", "legacy", "mongodb"]
 
@@ -159,11 +169,19 @@ def _line_record(file: SourceFile, number: int, data: bytes) -> RawRecord | None
     return RawRecord(file.name, number, file.kind, doc, text)
 
 
-def _lines(file: SourceFile, limit: int) -> Iterator[RawRecord]:
-    number = 0
+def _lines(
+    file: SourceFile, limit: int, start: int = 0, stop: int | None = None, first_line: int = 1
+) -> Iterator[RawRecord]:
+    """The records of the lines from byte `start` (the beginning of line `first_line`) up to byte
+    `stop` (a line's beginning, or None for the end of the file)."""
+    number = first_line - 1
     try:
         with _open(file.path) as stream:
-            while data := stream.readline(limit + 3):  # room for the line end, and one byte over
+            if start:
+                stream.seek(start)
+            remaining = -1 if stop is None else stop - start
+            while remaining and (data := stream.readline(limit + 3)):  # the line end, and one byte over
+                remaining -= len(data)
                 number += 1
                 if number == 1:
                     data = data.removeprefix(b"\xef\xbb\xbf")
@@ -175,6 +193,7 @@ def _lines(file: SourceFile, limit: int) -> Iterator[RawRecord]:
                     continue
                 size = len(data)
                 while not ended and (rest := stream.readline(1 << 20)):  # skip the rest, chunk by chunk
+                    remaining -= len(rest)
                     ended = rest.endswith(b"\n")
                     size += len(rest.rstrip(b"\r\n"))
                 raw = data[:_RAW_KEPT].decode("utf-8", errors="replace")
@@ -219,10 +238,23 @@ def _starts_with_bracket(path: Path) -> bool:
     return head.startswith(b"[")
 
 
+def is_json_array(file: SourceFile, json_array: bool | None) -> bool:
+    """Whether to read `file` as one `--jsonArray` dump; None: when a dump starts with `[`."""
+    if json_array is None:
+        return file.kind == "mongoexport" and _starts_with_bracket(file.path)
+    return json_array
+
+
 def read_file(
     file: SourceFile, json_array: bool | None = None, limit: int = MAX_RECORD_BYTES
 ) -> Iterator[RawRecord]:
     """Every record of one file, in order. `json_array` None: a dump starting with `[` is one array."""
-    if json_array is None:
-        json_array = file.kind == "mongoexport" and _starts_with_bracket(file.path)
-    yield from _array(file, limit) if json_array else _lines(file, limit)
+    yield from _array(file, limit) if is_json_array(file, json_array) else _lines(file, limit)
+
+
+def read_lines(
+    file: SourceFile, start: int, stop: int | None, first_line: int, limit: int
+) -> Iterator[RawRecord]:
+    """The records of one stretch of a line-per-record file: from byte `start`, the beginning of
+    line `first_line`, up to byte `stop` (None: the end). How a worker reads its partition."""
+    yield from _lines(file, limit, start, stop, first_line)

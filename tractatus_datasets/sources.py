@@ -15,11 +15,29 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from tractatus_datasets.errors import UsageError
-from tractatus_datasets.records import MAX_RECORD_BYTES, Kind, RawRecord, SourceFile, read_file
+from tractatus_datasets.records import (
+    MAX_RECORD_BYTES,
+    Kind,
+    RawRecord,
+    SourceFile,
+    is_json_array,
+    read_file,
+    read_lines,
+)
 
-__all__ = ["Source", "discover", "files_digest", "read_records", "source_digest"]
+__all__ = [
+    "Part",
+    "Source",
+    "discover",
+    "files_digest",
+    "plan_parts",
+    "read_part",
+    "read_records",
+    "source_digest",
+]
 
 _LEGACY_PATTERN = "decisions-*.jsonl"
 _DUMP_SUFFIXES = (".json", ".json.gz")
@@ -132,3 +150,65 @@ def files_digest(files: Iterable[tuple[str, Path]]) -> str:
 def source_digest(source: Source) -> str:
     """The digest of every source file; identifies exactly what was exported."""
     return files_digest((file.name, file.path) for file in source.files)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of one source file that a worker reads on its own: whole lines, from byte `start`
+    (line `first_line`) up to byte `stop` (None: the end). A compressed file or a `--jsonArray`
+    dump cannot be entered in the middle, so it is one part."""
+
+    index: int
+    file: SourceFile
+    start: int = 0
+    stop: int | None = None
+    first_line: int = 1
+    json_array: bool = False
+
+
+def _line_parts(file: SourceFile, first_index: int, lines_per_part: int, digest: Any) -> list[Part]:
+    """Cut a line-per-record file every `lines_per_part` lines, hashing its bytes on the way."""
+    parts: list[Part] = []
+    start, line, lines, offset = 0, 1, 0, 0
+    with file.path.open("rb") as stream:
+        while chunk := stream.read(1 << 23):
+            digest.update(chunk)
+            position = 0
+            while (needed := lines_per_part - lines) <= chunk.count(b"\n", position):
+                for _ in range(needed):
+                    position = chunk.index(b"\n", position) + 1
+                stop = offset + position
+                parts.append(Part(first_index + len(parts), file, start, stop, line))
+                start, line, lines = stop, line + lines_per_part, 0
+            lines += chunk.count(b"\n", position)
+            offset += len(chunk)
+    if offset > start or not parts:
+        parts.append(Part(first_index + len(parts), file, start, None, line))
+    return parts
+
+
+def plan_parts(source: Source, lines_per_part: int) -> tuple[list[Part], str]:
+    """The parts of a file source, in order, and its digest (`source_digest`), in one pass."""
+    if source.uri is not None:
+        raise ValueError("a live collection is read by the driver, not in parts")
+    digest = hashlib.sha256()
+    parts: list[Part] = []
+    for file in source.files:
+        digest.update(file.name.encode() + b"\x00")
+        if file.path.name.endswith(".gz") or is_json_array(file, source.json_array):
+            parts.append(Part(len(parts), file, json_array=is_json_array(file, source.json_array)))
+            with file.path.open("rb") as stream:
+                while chunk := stream.read(1 << 23):
+                    digest.update(chunk)
+        else:
+            parts += _line_parts(file, len(parts), lines_per_part, digest)
+        digest.update(b"\x00")
+    return parts, "sha256:" + digest.hexdigest()
+
+
+def read_part(part: Part, limit: int) -> Iterator[RawRecord]:
+    """The records of one part, in order."""
+    if part.json_array:
+        yield from read_file(part.file, True, limit)
+    else:
+        yield from read_lines(part.file, part.start, part.stop, part.first_line, limit)

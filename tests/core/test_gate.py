@@ -18,7 +18,7 @@ from tests.helpers import export, run
 from tests.leaks import leaks
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.errors import ProblemsFound
-from tractatus_datasets.gate import Identifiers, scan_release
+from tractatus_datasets.gate import MIN_IDENTIFIER_LENGTH, Identifiers, scan_release
 
 FULL = "data/full/train-00000-of-00001.parquet"
 BY_CATEGORY = {leak.category: leak.value for leak in leaks()}
@@ -158,9 +158,27 @@ def test_the_export_fails_closed_when_the_gate_finds_something(tmp_path: Path) -
 
 
 @given(
-    identifiers=st.lists(st.text("ab-1.", min_size=1, max_size=9), max_size=8),
-    text=st.text("ab-1. x", max_size=40),
+    identifiers=st.lists(st.text("ab-1.é😀 ", min_size=1, max_size=9), max_size=8),
+    text=st.text("ab-1.é😀 x", max_size=40),
+    split=st.integers(0, 8),
 )
-def test_identifiers_are_found_wherever_they_occur(identifiers: list[str], text: str) -> None:
-    searched = Identifiers(identifiers)
-    assert searched.in_text(text) == any(value in text for value in searched.searched)
+def test_identifiers_are_found_wherever_they_occur(identifiers: list[str], text: str, split: int) -> None:
+    searched = [value.strip() for value in identifiers if len(value.strip()) >= MIN_IDENTIFIER_LENGTH]
+    expected = any(value in text for value in searched)
+    assert Identifiers(identifiers).in_text(text) == expected
+    # As the export gathers them: one set per part of the source, merged.
+    merged, second = Identifiers(identifiers[:split]), Identifiers(identifiers[split:])
+    merged.update(second)
+    assert merged.in_text(text) == expected
+    assert merged.count == len(set(searched))
+
+
+@given(identifier=st.text(min_size=MIN_IDENTIFIER_LENGTH, max_size=30).filter(lambda v: v == v.strip()))
+def test_unkeyed_hashes_of_identifiers_are_found_whole_cut_and_in_either_case(identifier: str) -> None:
+    identifiers = Identifiers([identifier])
+    for name in ("md5", "sha1", "sha256"):
+        digest = hashlib.new(name, identifier.encode()).hexdigest()
+        for token in (digest, digest[:32], digest[:16], digest.upper()):
+            assert identifiers.is_unkeyed_hash(token), (name, token)
+    other = hashlib.sha256(identifier.encode() + b"!").hexdigest()
+    assert not any(identifiers.is_unkeyed_hash(t) for t in (other, other[:16], "0" * 16, "xyz"))

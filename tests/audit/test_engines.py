@@ -1,0 +1,101 @@
+"""The release does not depend on how the per-record stages were run: part size, number of local
+processes, or a Dask cluster (a real local one, two worker processes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.audit import shapes
+from tests.helpers import audit_export, export, file_digests, run
+from tractatus_audit_corpus.engines import Engine
+from tractatus_audit_corpus.sample import write_sample
+from tractatus_datasets.errors import UsageError
+from tractatus_datasets.release import quarantine_path
+
+
+def _everything(out: Path) -> dict[str, str]:
+    """The release's files and its quarantine beside it, by digest."""
+    digests = file_digests(out)
+    quarantine = quarantine_path(out)
+    if quarantine.exists():
+        digests["<quarantine>"] = quarantine.read_text()
+    return digests
+
+
+@pytest.fixture(scope="module")
+def shapes_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shapes.write_source(tmp_path_factory.mktemp("shapes") / "source")
+
+
+@pytest.fixture(scope="module")
+def sample_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = tmp_path_factory.mktemp("sample") / "source"
+    write_sample(source, records=2_000, credentials=False)
+    return source
+
+
+@pytest.mark.parametrize(("lines_per_part", "workers"), [(1, 1), (7, 2), (50_000, 2)])
+def test_part_size_and_processes_do_not_change_a_byte(
+    shapes_source: Path, tmp_path: Path, lines_per_part: int, workers: int
+) -> None:
+    # Bad lines, a duplicate across parts, legacy files: every kind of record the counts follow.
+    reference = export(shapes_source, tmp_path / "one", k=2, workers=1)
+    export(shapes_source, tmp_path / "parts", k=2, lines_per_part=lines_per_part, workers=workers)
+    assert _everything(tmp_path / "parts") == _everything(tmp_path / "one")
+    assert reference.counts.quarantined > 0 and reference.counts.duplicates > 0
+
+
+def test_a_sample_in_many_parts_gives_the_release_of_one_part(sample_source: Path, tmp_path: Path) -> None:
+    export(sample_source, tmp_path / "one", k=5, lines_per_part=50_000, workers=1)
+    manifest = export(sample_source, tmp_path / "many", k=5, lines_per_part=333, workers=2)
+    assert _everything(tmp_path / "many") == _everything(tmp_path / "one")
+    assert manifest.counts.read == 2_000
+    assert (sample_source / "legacy").is_dir()  # the dump and the legacy files: several files are cut
+
+
+def _rows(out: Path, config: str) -> list[dict[str, object]]:
+    table = pa.concat_tables(
+        pq.read_table(path) for path in sorted((out / "data" / config).glob("*.parquet"))
+    )
+    return table.to_pylist()
+
+
+def test_dask_on_a_local_two_worker_cluster_gives_the_local_release(
+    sample_source: Path, tmp_path: Path
+) -> None:
+    local, distributed = tmp_path / "local", tmp_path / "dask"
+    assert run(*audit_export(sample_source, local, "--demo-key")).returncode == 0
+    result = run(*audit_export(sample_source, distributed, "--demo-key", "--engine", "dask"))
+    assert result.returncode == 0, result.stderr
+    for config in ("full", "aggregated", "incidents"):
+        assert _rows(distributed, config) == _rows(local, config), config
+    # Lists stay lists: no engine may turn `coordination` into text on the way.
+    schema = pq.read_schema(next((distributed / "data" / "full").glob("*.parquet")))
+    assert pa.types.is_list(schema.field("coordination").type)
+    assert any(row["coordination"] for row in _rows(distributed, "full"))
+    # The design gives more than the same content: the same bytes.
+    assert _everything(distributed) == _everything(local)
+
+
+@pytest.mark.parametrize(
+    ("source", "options", "message"),
+    [
+        (
+            "mongodb://localhost:27017/tractatus",
+            {"engine": Engine.DASK},
+            "a live mongodb:// source is read by the local engine only",
+        ),
+        (None, {"scheduler": "tcp://127.0.0.1:8786"}, "--scheduler is for --engine dask"),
+        (None, {"engine": Engine.DASK, "workers": 3}, "--workers is for --engine local"),
+    ],
+)
+def test_engine_options_that_do_not_go_together(
+    shapes_source: Path, tmp_path: Path, source: str | None, options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        export(source or shapes_source, tmp_path / "out", **options)
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,152 @@
+"""The per-record stages over one part of the source: read → normalise → anonymise → validate,
+written as one Parquet file of rows for the relational stages (`relational`) to finish.
+
+`run_part` is what every engine runs, in this process, in a pool of processes, or on Dask
+workers; it needs nothing but its `Task`, and returns only counts, rejected records and the raw
+identifiers' fingerprints for the leak gate. Its rows go to `Task.out`, with four internal columns the release
+never shows: `_seq` (the record's place in the source, for "first one wins" deduplication),
+`_exact` (the exact source time in microseconds, which orders a session), and `_events` and
+`_dropped` (the row's own counts, subtracted again when it turns out to be a duplicate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from tractatus_audit_corpus.models import FullRow
+from tractatus_audit_corpus.normalise import normalise
+from tractatus_audit_corpus.stages import IDENTIFYING_FIELDS, anonymise, validate
+from tractatus_datasets.anonymise import Granularity
+from tractatus_datasets.features import to_arrow_table
+from tractatus_datasets.gate import Identifiers
+from tractatus_datasets.keys import ExportKey
+from tractatus_datasets.pipeline import Rejected, Tally, write_scratch
+from tractatus_datasets.records import RawRecord
+from tractatus_datasets.sources import Part, read_part
+
+__all__ = [
+    "INTERNAL_COLUMNS",
+    "PartResult",
+    "Task",
+    "decode_counts",
+    "rows_schema",
+    "run_part",
+    "run_records",
+]
+
+INTERNAL_COLUMNS = pa.schema(
+    [
+        pa.field("_seq", pa.int64(), nullable=False),
+        pa.field("_exact", pa.int64(), nullable=False),
+        pa.field("_events", pa.string(), nullable=False),
+        pa.field("_dropped", pa.string(), nullable=False),
+    ]
+)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_PART_SHIFT = 32  # `_seq` is the part's index, then the record's place in the part
+
+
+def rows_schema() -> pa.Schema:
+    """The schema of a part's rows: `full`'s columns, then the internal ones."""
+    full = to_arrow_table([], FullRow).schema
+    return pa.schema([*full, *INTERNAL_COLUMNS], metadata=full.metadata)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One part and everything needed to turn it into rows."""
+
+    part: Part
+    key: ExportKey
+    granularity: Granularity
+    limit: int  # the largest record, in bytes
+    out: Path  # where the part's rows go
+
+
+@dataclass
+class PartResult:
+    index: int
+    read: int = 0
+    rows: int = 0
+    rejected: list[tuple[Rejected, str]] = field(default_factory=list)  # with the raw text
+    events: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    identifiers: Identifiers = field(default_factory=Identifiers)
+    error: OSError | None = None  # writing the rows failed; the rest still counts for the quarantine
+
+
+def _encode_counts(tally: Tally) -> str:
+    return ";".join(f"{name}={count}" for name, count in tally.as_dict().items())
+
+
+def decode_counts(text: str) -> dict[str, int]:
+    """The counts `_events` or `_dropped` holds.
+
+    >>> decode_counts("a=1;b=20"), decode_counts("")
+    ({'a': 1, 'b': 20}, {})
+    """
+    pairs = (item.split("=") for item in text.split(";") if item)
+    return {name: int(count) for name, count in pairs}
+
+
+def _microseconds(time: dt.datetime) -> int:
+    return (time - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def run_records(
+    records: Iterable[RawRecord], index: int, key: ExportKey, granularity: Granularity, out: Path
+) -> PartResult:
+    """Turn `records` into the rows of part `index`, written to `out`."""
+    result = PartResult(index)
+    events, dropped = Tally(), Tally()
+    rows: list[FullRow] = []
+    seq: list[int] = []
+    exact: list[int] = []
+    row_events: list[str] = []
+    row_dropped: list[str] = []
+    for position, record in enumerate(records):
+        result.read += 1
+        doc = record.doc or {}
+        for name in IDENTIFYING_FIELDS:
+            value = doc.get(name)
+            if value is not None and not isinstance(value, dict | list | bool | int | float):
+                result.identifiers.add(str(value))
+        own_events, own_dropped = Tally(), Tally()
+        normalised = normalise(record, own_events, own_dropped)
+        if isinstance(normalised, Rejected):
+            result.rejected.append((normalised, record.raw))
+            continue
+        row = validate(anonymise(normalised, key, granularity), normalised, record)
+        if isinstance(row, Rejected):
+            result.rejected.append((row, record.raw))
+            continue
+        rows.append(row)
+        seq.append((index << _PART_SHIFT) | position)
+        exact.append(_microseconds(normalised.time))
+        row_events.append(_encode_counts(own_events))
+        row_dropped.append(_encode_counts(own_dropped))
+        events.merge(own_events)
+        dropped.merge(own_dropped)
+    table = to_arrow_table(rows, FullRow)
+    for name, values in zip(INTERNAL_COLUMNS.names, (seq, exact, row_events, row_dropped), strict=True):
+        table = table.append_column(
+            INTERNAL_COLUMNS.field(name), pa.array(values, INTERNAL_COLUMNS.field(name).type)
+        )
+    try:
+        write_scratch(table, out)
+    except OSError as error:
+        result.error = error
+    result.identifiers.freeze()  # fingerprints only: cheap to send back
+    result.rows, result.events, result.dropped = len(rows), events.as_dict(), dropped.as_dict()
+    return result
+
+
+def run_part(task: Task) -> PartResult:
+    """The stages over one part of the source; see the module docstring."""
+    records = read_part(task.part, task.limit)
+    return run_records(records, task.part.index, task.key, task.granularity, task.out)

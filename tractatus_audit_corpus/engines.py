@@ -1,0 +1,103 @@
+"""Where the per-record stages run: `local` (this machine's cores) or `dask` (a Dask cluster).
+
+Both cut the source into the same parts and run the same function, `batches.run_part`, on each;
+both give back the parts' results in source order, so the quarantine, the counts and the rows do
+not depend on the engine, the number of workers or the part size.
+
+With `dask`, every worker reads its part from the source path and writes its rows into the work
+folder, so on a real cluster both must be on storage every worker mounts at the same path (NFS, a
+cloud file system). A live `mongodb://` source is read by this process, in batches, on the local
+engine only.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from enum import StrEnum
+from itertools import islice
+from pathlib import Path
+
+from tractatus_audit_corpus.batches import PartResult, Task, run_part, run_records
+from tractatus_datasets.anonymise import Granularity
+from tractatus_datasets.errors import UsageError
+from tractatus_datasets.keys import ExportKey
+from tractatus_datasets.records import RawRecord
+
+__all__ = ["LINES_PER_PART", "Engine", "run_batches", "run_tasks"]
+
+LINES_PER_PART = 50_000
+
+
+class Engine(StrEnum):
+    LOCAL = "local"
+    DASK = "dask"
+
+
+def _local(tasks: list[Task], workers: int) -> Iterator[PartResult]:
+    if workers <= 1 or len(tasks) <= 1:
+        yield from map(run_part, tasks)
+        return
+    # A fork server forks each worker from a clean process that has imported the stages once:
+    # cheaper than spawning, and safe where forking a process with running threads is not.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tractatus_audit_corpus.batches"])
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context) as pool:
+        try:
+            yield from pool.map(run_part, tasks)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _dask(tasks: list[Task], scheduler: str | None) -> Iterator[PartResult]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - dask is a declared dependency
+        raise UsageError("--engine dask needs dask[distributed]: pip install 'dask[distributed]'") from None
+    if scheduler is None:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=2, threads_per_worker=1, dashboard_address=None, processes=True
+        )
+        client = Client(cluster)  # type: ignore[no-untyped-call]
+    else:
+        cluster = None
+        try:
+            client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as error:
+            raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    try:
+        futures = client.map(run_part, tasks, pure=False)
+        for future in futures:  # in source order
+            yield future.result()
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+        if cluster is not None:
+            cluster.close()
+
+
+def run_tasks(
+    tasks: list[Task], engine: Engine, *, workers: int | None = None, scheduler: str | None = None
+) -> Iterator[PartResult]:
+    """Each task's result, in the tasks' order."""
+    if engine is Engine.DASK:
+        yield from _dask(tasks, scheduler)
+    else:
+        yield from _local(tasks, workers or os.cpu_count() or 1)
+
+
+def run_batches(
+    records: Iterable[RawRecord],
+    key: ExportKey,
+    granularity: Granularity,
+    folder: Path,
+    size: int = LINES_PER_PART,
+) -> Iterator[PartResult]:
+    """Records read by this process (a live collection), in batches of `size`, one part each."""
+    iterator = iter(records)
+    index = 0
+    while batch := list(islice(iterator, size)):
+        yield run_records(batch, index, key, granularity, folder / f"part-{index:06d}.parquet")
+        index += 1

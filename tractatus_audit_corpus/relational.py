@@ -1,0 +1,323 @@
+"""The stages that need every row at once, run by DuckDB over the parts' Parquet files: first-wins
+deduplication, session context and coordination, carrying a previous release forward, rare values,
+release order, and the `aggregated` and `incidents` configs.
+
+DuckDB works with a memory limit and spills to the work folder, so no stage holds the corpus as
+Python objects. The rules are those of `derive` and `rare`, written as SQL:
+
+* a row without its own pressure level takes the session's latest analysis at or before its time
+  plus the window (an ASOF join; of analyses at the same microsecond, the greatest `decision_id`);
+* `coordination` is the set of services (as a bit mask, in label order) that decided in the same
+  session within ± the window, less the row's own service;
+* a value seen in fewer than k rows (carried rows included) becomes `other` in the new rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tractatus_audit_corpus.batches import decode_counts
+from tractatus_audit_corpus.mapping import RARE_VERDICT
+from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
+from tractatus_audit_corpus.rare import RARE_COLUMNS
+from tractatus_audit_corpus.vocab import (
+    RARE_STRING,
+    Action,
+    Decision,
+    IncidentReason,
+    Outcome,
+    PressureLevel,
+    Service,
+)
+from tractatus_datasets.features import label_order, to_arrow_table
+from tractatus_datasets.links import IncidentWindow, link_incident
+from tractatus_datasets.pipeline import Tally
+
+__all__ = ["Derived", "derive_release"]
+
+MEMORY_LIMIT = "384MB"
+_FULL = list(FullRow.model_fields)
+
+
+@dataclass
+class Derived:
+    """The three configs' tables, in release order, and what the stages counted."""
+
+    tables: dict[str, pa.Table]
+    exported: int = 0  # distinct decisions in the source
+    duplicates: int = 0
+    already_released: int = 0
+    events: Tally = field(default_factory=Tally)  # to add: session context and coordination
+    duplicate_events: Tally = field(default_factory=Tally)  # to subtract: counted for duplicates
+    duplicate_dropped: Tally = field(default_factory=Tally)
+    rare_values: dict[str, int] = field(default_factory=dict)
+    suppressed: dict[str, int] = field(default_factory=dict)
+    last_time: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the latest row's time
+
+
+def _codes(values: Sequence[int]) -> str:
+    """A SQL list of label codes; strings from the data never go into SQL text, only as parameters."""
+    return "[" + ", ".join(str(int(v)) for v in values) + "]"
+
+
+def _code(member: Any) -> int:
+    return label_order(member)
+
+
+def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+    (scratch / "duckdb").mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(scratch / "duckdb"), "threads": 2}
+    )
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _deduplicate(con: duckdb.DuckDBPyConnection, parts: str, derived: Derived) -> None:
+    con.read_parquet(parts).create_view("parts")
+    repeated = con.execute("SELECT count(*) - count(DISTINCT decision_id) FROM parts").fetchall()[0][0]
+    if not repeated:
+        con.execute("CREATE VIEW collected AS SELECT * EXCLUDE (_events, _dropped) FROM parts")
+        return
+    ranked = "SELECT *, row_number() OVER (PARTITION BY decision_id ORDER BY _seq) AS _n FROM parts"
+    con.execute(f"CREATE TABLE ranked AS {ranked}")
+    for events, dropped in con.execute("SELECT _events, _dropped FROM ranked WHERE _n > 1").fetchall():
+        derived.duplicates += 1
+        for name, count in decode_counts(events).items():
+            derived.duplicate_events.add(name, count)
+        for name, count in decode_counts(dropped).items():
+            derived.duplicate_dropped.add(name, count)
+    con.execute("CREATE VIEW collected AS SELECT * EXCLUDE (_events, _dropped, _n) FROM ranked WHERE _n = 1")
+
+
+def _session_context(con: duckdb.DuckDBPyConnection, window_us: int, derived: Derived) -> None:
+    unknown = _code(PressureLevel.UNKNOWN)
+    con.execute(
+        f"""CREATE TABLE analyses AS
+        SELECT session, _exact AS _at, context_pressure AS _level, pressure_score AS _score
+        FROM collected
+        WHERE session IS NOT NULL AND service = {_code(Service.CONTEXT_PRESSURE_MONITOR)}
+          AND context_pressure <> {unknown}
+        QUALIFY row_number() OVER (PARTITION BY session, _exact ORDER BY decision_id DESC) = 1"""
+    )
+    inherit = f"(c.context_pressure = {unknown} AND a._level IS NOT NULL)"
+    con.execute(
+        f"""CREATE TABLE derived AS
+        SELECT c.* REPLACE (
+                 CASE WHEN {inherit} THEN a._level ELSE c.context_pressure END AS context_pressure,
+                 CASE WHEN {inherit} THEN a._score ELSE c.pressure_score END AS pressure_score),
+               {inherit} AS _inherited,
+               CASE WHEN c.session IS NULL THEN 0 ELSE
+                 bit_or(1::BIGINT << c.service) OVER (
+                   PARTITION BY c.session ORDER BY c._exact
+                   RANGE BETWEEN {window_us} PRECEDING AND {window_us} FOLLOWING)
+                 & ~(1::BIGINT << c.service) END AS _mask
+        FROM collected c ASOF LEFT JOIN analyses a ON c.session = a.session AND c._exact + {window_us} >= a._at"""
+    )
+    inherited, coordinated, exported = con.execute(
+        "SELECT count(*) FILTER (_inherited), count(*) FILTER (_mask <> 0), count(*) FROM derived"
+    ).fetchall()[0]
+    derived.events.add("pressure_inherited_from_session", inherited)
+    derived.events.add("coordinated", coordinated)
+    derived.exported = exported
+
+
+def _carry(con: duckdb.DuckDBPyConnection, carried: pa.Table | None, derived: Derived) -> None:
+    if carried is None:
+        carried = to_arrow_table([], FullRow)
+    positions = pa.array(range(carried.num_rows), pa.int64())
+    con.register("carried_rows", carried.append_column("_pos", positions))
+    con.execute("CREATE VIEW carried AS SELECT * FROM carried_rows")
+    con.execute("CREATE TABLE fresh AS SELECT * FROM derived ANTI JOIN carried USING (decision_id)")
+    fresh = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
+    derived.already_released = derived.exported - fresh
+
+
+def _rare_values(con: duckdb.DuckDBPyConnection, k: int) -> dict[str, list[Any]]:
+    """The values seen in fewer than `k` rows, carried and new, per column of `rare.RARE_COLUMNS`."""
+    both = "(SELECT {0} FROM carried UNION ALL SELECT {0} FROM fresh)"
+    columns = "service, action, verdict, boundary, rules_checked, violated_rules"
+    others = {"service": _code(Service.OTHER), "action": _code(Action.OTHER), "verdict": RARE_VERDICT}
+    rare: dict[str, list[Any]] = {}
+    for column in ("service", "action", "verdict", "boundary"):
+        other = others.get(column, RARE_STRING)
+        rare[column] = [
+            value
+            for (value,) in con.execute(
+                f"SELECT {column} FROM {both.format(columns)} WHERE {column} IS NOT NULL "
+                f"GROUP BY 1 HAVING count(*) < {k} ORDER BY 1"
+            ).fetchall()
+            if value != other
+        ]
+    rare["rule_ids"] = [
+        value
+        for (value,) in con.execute(
+            f"SELECT rule FROM (SELECT unnest(list_distinct(list_concat(rules_checked, violated_rules))) AS rule "
+            f"FROM {both.format(columns)}) WHERE rule IS NOT NULL GROUP BY 1 HAVING count(*) < {k} ORDER BY 1"
+        ).fetchall()
+        if value != RARE_COLUMNS["rule_ids"]
+    ]
+    return rare
+
+
+def _swapped_rules(column: str) -> tuple[str, str]:
+    """(the new list, how many items changed) as SQL: ids in `$rule_ids` become `other`, kept once,
+    in order."""
+    rare = "list_contains($rule_ids, x)"
+    new = f"list_transform({column}, lambda x: CASE WHEN {rare} THEN '{RARE_STRING}' ELSE x END)"
+    deduplicated = f"list_filter({new}, lambda x, i: list_position({new}, x) = i)"
+    return deduplicated, f"len(list_filter({column}, lambda x: {rare}))"
+
+
+def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived: Derived) -> None:
+    """The `final` table: new rows with rare values swapped and coordination as a list, then the
+    carried rows as published."""
+    scalar = {
+        "service": _code(Service.OTHER),
+        "action": _code(Action.OTHER),
+        "verdict": f"'{RARE_VERDICT}'",
+        "boundary": f"'{RARE_STRING}'",
+    }
+    tests = {
+        "service": f"list_contains({_codes(rare['service'])}, service)",
+        "action": f"list_contains({_codes(rare['action'])}, action)",
+        "verdict": "list_contains($verdict, verdict)",
+        "boundary": "list_contains($boundary, boundary)",
+    }
+    strings = {name: rare[name] for name in ("verdict", "boundary", "rule_ids")}
+    swaps = {
+        column: f"CASE WHEN {tests[column]} THEN {other} ELSE {column} END"
+        for column, other in scalar.items()
+    }
+    rare_mask = sum(1 << value for value in rare["service"])
+    other_bit = 1 << _code(Service.OTHER)
+    mask = (
+        f"CASE WHEN _mask & {rare_mask} <> 0 THEN (_mask & ~{rare_mask}::BIGINT) | {other_bit} ELSE _mask END"
+    )
+    rules, rules_changed = _swapped_rules("rules_checked")
+    violated, violated_changed = _swapped_rules("violated_rules")
+    changed = {
+        **{column: f"count(*) FILTER ({tests[column]})" for column in scalar},
+        "coordination": f"sum(bit_count(_mask & {rare_mask}::BIGINT))",
+        "rules_checked": f"sum({rules_changed})",
+        "violated_rules": f"sum({violated_changed})",
+    }
+    counted = con.execute(f"SELECT {', '.join(changed.values())} FROM fresh", strings).fetchall()[0]
+    derived.rare_values = {
+        name: int(count) for name, count in sorted(zip(changed, counted or (), strict=True)) if count
+    }
+    services = len(Service)
+    new_columns = {
+        **{name: name for name in _FULL},
+        **swaps,
+        "rules_checked": rules,
+        "violated_rules": violated,
+        "coordination": f"list_filter(range(0, {services}), lambda s: (({mask}) >> s) & 1 = 1)",
+    }
+    select_new = ", ".join(f"{expression} AS {name}" for name, expression in new_columns.items())
+    con.execute(
+        f"""CREATE TABLE final AS
+        SELECT {select_new}, 1 AS _fresh, 0::BIGINT AS _pos, _exact FROM fresh
+        UNION ALL BY NAME
+        SELECT {", ".join(_FULL)}, 0 AS _fresh, _pos, epoch_us(timestamp) AS _exact FROM carried""",
+        strings,
+    )
+
+
+_ORDER = "ORDER BY timestamp, coalesce(session, ''), _fresh, _pos, _exact, decision_id"
+
+
+def _full(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    schema = to_arrow_table([], FullRow).schema
+    return con.sql(f"SELECT {', '.join(_FULL)} FROM final {_ORDER}").to_arrow_table().cast(schema)
+
+
+def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived) -> pa.Table:
+    cell = "CAST(timestamp AS DATE) AS day, service, decision, outcome, context_pressure, boundary"
+    con.execute(
+        f"""CREATE TABLE cells AS
+        SELECT {cell}, count(*) AS n, count(DISTINCT session) AS s FROM final GROUP BY ALL"""
+    )
+    cells, decisions = con.execute(
+        f"SELECT count(*), coalesce(sum(n), 0) FROM cells WHERE n < {k}"
+    ).fetchall()[0]
+    derived.suppressed = {"aggregated_cells": int(cells), "aggregated_decisions": int(decisions)}
+    table = con.sql(
+        f"""SELECT day, service, decision, outcome, context_pressure, boundary,
+               CASE WHEN n < {k} THEN NULL ELSE n END AS count,
+               CASE WHEN n < {k} THEN NULL ELSE s END AS sessions
+        FROM cells ORDER BY day, service, decision, outcome, context_pressure, coalesce(boundary, '')"""
+    ).to_arrow_table()
+    return table.cast(to_arrow_table([], AggregatedRow).schema)
+
+
+def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow]) -> pa.Table:
+    high = [_code(level) for level in (PressureLevel.HIGH, PressureLevel.CRITICAL, PressureLevel.DANGEROUS)]
+    reasons = {
+        IncidentReason.BLOCKED: f"outcome = {_code(Outcome.BLOCKED)}",
+        IncidentReason.WARNED: f"decision = {_code(Decision.WARN)}",
+        IncidentReason.HUMAN_APPROVAL: f"outcome = {_code(Outcome.HUMAN_APPROVAL_REQUIRED)}",
+        IncidentReason.HIGH_PRESSURE: f"list_contains({_codes(high)}, context_pressure)",
+    }
+    listed = ", ".join(f"CASE WHEN {test} THEN {_code(reason)} END" for reason, test in reasons.items())
+    condition = " OR ".join(f"({test})" for test in reasons.values())
+    con.execute(f"CREATE TABLE picked AS SELECT * FROM final WHERE {condition}")
+    links: dict[str, list[Any]] = {"decision_id": [], "incident_id": []}
+    if windows:
+        inside = " OR ".join(
+            f"(timestamp >= ${i * 2 + 1} AND timestamp < ${i * 2 + 2})" for i in range(len(windows))
+        )
+        bounds = [moment for w in windows for moment in (w.start, w.end)]
+        candidates = con.execute(
+            f"SELECT decision_id, timestamp, violated_rules FROM picked WHERE len(violated_rules) > 0 AND ({inside})",
+            bounds,
+        ).fetchall()
+        for decision_id, timestamp, violated in candidates:
+            incident = link_incident(windows, timestamp, violated)
+            if incident is not None:
+                links["decision_id"].append(decision_id)
+                links["incident_id"].append(incident)
+    con.register(
+        "links",
+        pa.table(links, schema=pa.schema([("decision_id", pa.string()), ("incident_id", pa.string())])),
+    )
+    columns = ", ".join(f"p.{name}" for name in _FULL)
+    table = con.sql(
+        f"""SELECT {columns}, list_filter([{listed}], lambda x: x IS NOT NULL) AS incident_reasons,
+               l.incident_id
+        FROM picked p LEFT JOIN links l USING (decision_id) {_ORDER}"""
+    ).to_arrow_table()
+    return table.cast(to_arrow_table([], IncidentRow).schema)
+
+
+def derive_release(
+    parts: str,
+    scratch: Path,
+    *,
+    window: dt.timedelta,
+    k: int,
+    carried: pa.Table | None = None,
+    windows: Sequence[IncidentWindow] = (),
+) -> Derived:
+    """From the rows under the glob `parts` to the release's tables; see the module docstring."""
+    derived = Derived(tables={})
+    con = _connect(scratch)
+    try:
+        _deduplicate(con, parts, derived)
+        _session_context(con, window // dt.timedelta(microseconds=1), derived)
+        _carry(con, carried, derived)
+        _finish(con, _rare_values(con, k), derived)
+        derived.tables["full"] = _full(con)
+        derived.tables["aggregated"] = _aggregated(con, k, derived)
+        derived.tables["incidents"] = _incidents(con, windows)
+        derived.last_time = con.execute("SELECT max(timestamp) FROM final").fetchall()[0][0]
+    finally:
+        con.close()
+    return derived
