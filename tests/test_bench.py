@@ -20,7 +20,7 @@ def test_the_benchmark_prints_rates_memory_and_stages_for_both_pipelines(tmp_pat
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    figures = r"in [\d.]+ s: [\d,]+ records/s, [\d.,]+ MB/s, peak RSS [\d,]+ MB"
+    figures = r"in [\d.]+ s: [\d,]+ records/s, [\d.,]+ MB/s, peak RSS [\d,]+ MB \(all processes\)"
     assert re.fullmatch(rf"export: 300 records → 300 rows {figures}", lines[2]), lines[2]
     assert [line.split()[0] for line in lines[3:9]] == [
         "read,",

@@ -38,6 +38,7 @@ from tractatus_audit_corpus.vocab import (
 )
 from tractatus_datasets.features import label_order, to_arrow_table
 from tractatus_datasets.links import IncidentWindow, link_incident
+from tractatus_datasets.parquet import Rows
 from tractatus_datasets.pipeline import Tally
 
 __all__ = ["Derived", "derive_release"]
@@ -48,9 +49,9 @@ _FULL = list(FullRow.model_fields)
 
 @dataclass
 class Derived:
-    """The three configs' tables, in release order, and what the stages counted."""
+    """The three configs' rows, in release order, and what the stages counted."""
 
-    tables: dict[str, pa.Table]
+    tables: dict[str, Rows]  # in files of the work folder
     exported: int = 0  # distinct decisions in the source
     duplicates: int = 0
     already_released: int = 0
@@ -234,12 +235,21 @@ def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived:
 _ORDER = "ORDER BY timestamp, coalesce(session, ''), _fresh, _pos, _exact, decision_id"
 
 
-def _full(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    schema = to_arrow_table([], FullRow).schema
-    return con.sql(f"SELECT {', '.join(_FULL)} FROM final {_ORDER}").to_arrow_table().cast(schema)
+def _written(con: duckdb.DuckDBPyConnection, query: str, path: Path, model: type[Any]) -> Rows:
+    """The rows of `query`, in its order, kept in the work folder until the shards are written."""
+    con.execute(f"COPY ({query}) TO '{_quoted(path)}' (FORMAT parquet, COMPRESSION lz4)")
+    return Rows.from_parquet(path, to_arrow_table([], model).schema)
 
 
-def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived) -> pa.Table:
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _full(con: duckdb.DuckDBPyConnection, scratch: Path) -> Rows:
+    return _written(con, f"SELECT {', '.join(_FULL)} FROM final {_ORDER}", scratch / "full.parquet", FullRow)
+
+
+def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived, scratch: Path) -> Rows:
     cell = "CAST(timestamp AS DATE) AS day, service, decision, outcome, context_pressure, boundary"
     con.execute(
         f"""CREATE TABLE cells AS
@@ -249,16 +259,14 @@ def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived) -> pa.
         f"SELECT count(*), coalesce(sum(n), 0) FROM cells WHERE n < {k}"
     ).fetchall()[0]
     derived.suppressed = {"aggregated_cells": int(cells), "aggregated_decisions": int(decisions)}
-    table = con.sql(
-        f"""SELECT day, service, decision, outcome, context_pressure, boundary,
+    query = f"""SELECT day, service, decision, outcome, context_pressure, boundary,
                CASE WHEN n < {k} THEN NULL ELSE n END AS count,
                CASE WHEN n < {k} THEN NULL ELSE s END AS sessions
         FROM cells ORDER BY day, service, decision, outcome, context_pressure, coalesce(boundary, '')"""
-    ).to_arrow_table()
-    return table.cast(to_arrow_table([], AggregatedRow).schema)
+    return _written(con, query, scratch / "aggregated.parquet", AggregatedRow)
 
 
-def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow]) -> pa.Table:
+def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow], scratch: Path) -> Rows:
     high = [_code(level) for level in (PressureLevel.HIGH, PressureLevel.CRITICAL, PressureLevel.DANGEROUS)]
     reasons = {
         IncidentReason.BLOCKED: f"outcome = {_code(Outcome.BLOCKED)}",
@@ -289,12 +297,10 @@ def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow]
         pa.table(links, schema=pa.schema([("decision_id", pa.string()), ("incident_id", pa.string())])),
     )
     columns = ", ".join(f"p.{name}" for name in _FULL)
-    table = con.sql(
-        f"""SELECT {columns}, list_filter([{listed}], lambda x: x IS NOT NULL) AS incident_reasons,
+    query = f"""SELECT {columns}, list_filter([{listed}], lambda x: x IS NOT NULL) AS incident_reasons,
                l.incident_id
         FROM picked p LEFT JOIN links l USING (decision_id) {_ORDER}"""
-    ).to_arrow_table()
-    return table.cast(to_arrow_table([], IncidentRow).schema)
+    return _written(con, query, scratch / "incidents.parquet", IncidentRow)
 
 
 def derive_release(
@@ -314,9 +320,9 @@ def derive_release(
         _session_context(con, window // dt.timedelta(microseconds=1), derived)
         _carry(con, carried, derived)
         _finish(con, _rare_values(con, k), derived)
-        derived.tables["full"] = _full(con)
-        derived.tables["aggregated"] = _aggregated(con, k, derived)
-        derived.tables["incidents"] = _incidents(con, windows)
+        derived.tables["full"] = _full(con, scratch)
+        derived.tables["aggregated"] = _aggregated(con, k, derived, scratch)
+        derived.tables["incidents"] = _incidents(con, windows, scratch)
         derived.last_time = con.execute("SELECT max(timestamp) FROM final").fetchall()[0][0]
     finally:
         con.close()

@@ -20,7 +20,7 @@ from tractatus_datasets.errors import Problem, ProblemsFound
 from tractatus_datasets.gate import GateResult, Identifiers, scan_release
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import MANIFEST_NAME, Counts, KeyInfo, Manifest, SourceInfo, write_manifest
-from tractatus_datasets.parquet import write_shards
+from tractatus_datasets.parquet import Rows, write_shards
 from tractatus_datasets.previous import Previous
 from tractatus_datasets.progress import progress
 from tractatus_datasets.release import Staging
@@ -34,7 +34,7 @@ __all__ = ["CARD_NAME", "write_release"]
 def write_release(
     staging: Staging,
     spec: DatasetSpec,
-    tables: Mapping[str, pa.Table],
+    tables: Mapping[str, pa.Table | Rows],
     *,
     version: str,
     release_date: dt.date,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pyarrow.parquet as pq
 __all__ = [
     "DEFAULT_MAX_SHARD_ROWS",
     "ROW_GROUP_ROWS",
+    "Rows",
     "ShardInfo",
     "file_sha256",
     "read_shards",
@@ -53,24 +55,76 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_shards(table: pa.Table, root: Path, config: str, max_rows: int) -> list[ShardInfo]:
-    """Write `table` (already in its final order) as shards; an empty table still gets one shard,
-    so every config the card declares has a file with its schema."""
+@dataclass(frozen=True)
+class Rows:
+    """A config's rows, in their final order, without holding them all: their schema, how many
+    there are, and how to read them again in record batches (e.g. from a work-folder file)."""
+
+    schema: pa.Schema
+    num_rows: int
+    batches: Callable[[], Iterator[pa.RecordBatch]]
+
+    @classmethod
+    def of(cls, table: pa.Table) -> Rows:
+        return cls(table.schema, table.num_rows, lambda: iter(table.to_batches()))
+
+    @classmethod
+    def from_parquet(cls, path: Path, schema: pa.Schema) -> Rows:
+        """The rows of a Parquet file, read a row group's worth at a time, cast to `schema`."""
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            for batch in pq.ParquetFile(path).iter_batches(ROW_GROUP_ROWS):
+                yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
+
+        return cls(schema, pq.ParquetFile(path).metadata.num_rows, batches)
+
+
+class _Reader:
+    """Take rows off a stream of batches, any number at a time."""
+
+    def __init__(self, rows: Rows) -> None:
+        self.schema = rows.schema
+        self._batches = rows.batches()
+        self._left: pa.RecordBatch | None = None
+
+    def take(self, count: int) -> pa.Table:
+        taken: list[pa.RecordBatch] = []
+        while count > 0:
+            batch = self._left if self._left is not None else next(self._batches, None)
+            if batch is None:
+                break
+            taken.append(batch.slice(0, count))
+            self._left = batch.slice(count) if batch.num_rows > count else None
+            count -= taken[-1].num_rows
+        return pa.Table.from_batches(taken, schema=self.schema).combine_chunks()
+
+
+def write_shards(rows: pa.Table | Rows, root: Path, config: str, max_rows: int) -> list[ShardInfo]:
+    """Write `rows` (already in their final order) as shards, one row group at a time, giving the
+    bytes one `pq.write_table` per shard would; an empty config still gets one shard, so every
+    config the card declares has a file with its schema."""
     if max_rows < 1:
         raise ValueError("max_rows must be at least 1")
-    count = max(1, math.ceil(table.num_rows / max_rows))
+    rows = Rows.of(rows) if isinstance(rows, pa.Table) else rows
+    count = max(1, math.ceil(rows.num_rows / max_rows))
     folder = root / "data" / config
     folder.mkdir(parents=True, exist_ok=True)
+    reader = _Reader(rows)
     shards = []
     for index in range(count):
-        part = table.slice(index * max_rows, max_rows)
         relative = f"data/{config}/train-{index:05d}-of-{count:05d}.parquet"
         path = root / relative
-        if part.num_rows:
-            pq.write_table(part, path, row_group_size=ROW_GROUP_ROWS, **_WRITER_SETTINGS)
-        else:  # no row group at all: a zero-row group makes `datasets` fail (batch size 0)
-            pq.ParquetWriter(path, part.schema, **_WRITER_SETTINGS).close()
-        shards.append(ShardInfo(config, relative, part.num_rows, path.stat().st_size, file_sha256(path)))
+        size = min(max_rows, rows.num_rows - index * max_rows)
+        # No row group at all in an empty shard: a zero-row group makes `datasets` fail.
+        with pq.ParquetWriter(path, rows.schema, **_WRITER_SETTINGS) as writer:
+            for start in range(0, size, ROW_GROUP_ROWS):
+                group = reader.take(min(ROW_GROUP_ROWS, size - start))
+                if group.num_rows < min(ROW_GROUP_ROWS, size - start):
+                    raise ValueError(f"{config}: fewer rows than the {rows.num_rows} announced")
+                writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
+        shards.append(ShardInfo(config, relative, size, path.stat().st_size, file_sha256(path)))
+    if reader.take(1).num_rows:
+        raise ValueError(f"{config}: more rows than the {rows.num_rows} announced")
     return shards
 
 

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from bson import ObjectId, json_util
 from bson.json_util import CANONICAL_JSON_OPTIONS, RELAXED_JSON_OPTIONS
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.records import EJSON_OPTIONS, loads
 from tractatus_datasets.sources import discover, read_records, source_digest
 
 DOCS = [
@@ -141,3 +144,29 @@ def test_a_mongodb_uri_is_a_live_source() -> None:
         "auditLogs",
         (),
     )
+
+
+def _parsed(text: str) -> tuple[str, object]:
+    try:
+        return "ok", loads(text)
+    except Exception as error:  # the same exception, with the same words
+        return type(error).__name__, str(error)
+
+
+def _parsed_by_bson(text: str) -> tuple[str, object]:
+    try:
+        return "ok", json_util.loads(text, json_options=EJSON_OPTIONS)
+    except Exception as error:
+        return type(error).__name__, str(error)
+
+
+@given(
+    date=st.one_of(
+        st.datetimes(timezones=st.just(dt.UTC)).map(lambda d: d.isoformat().replace("+00:00", "Z")),
+        st.datetimes(timezones=st.just(dt.UTC)).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"),
+        st.from_regex(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)?\Z"),
+    )
+)
+def test_the_date_shortcut_parses_as_bson_does(date: str) -> None:
+    for text in (json.dumps({"t": {"$date": date}}), json.dumps({"t": {"$date": date, "x": 1}})):
+        assert _parsed(text) == _parsed_by_bson(text)
