@@ -7,6 +7,7 @@ catch: what is left is exactly what a power cut or an OOM kill would leave.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -81,7 +82,7 @@ STAGES: dict[str, Reached] = {
     "quarantine being written": inside(lambda work: (work / "quarantine.jsonl").exists()),
     "first shard written": inside(lambda work: any((work / "release").rglob("*.parquet"))),
     "card written": inside(lambda work: (work / "release" / "README.md").exists()),
-    "load check running": inside(lambda work: any((work / "scratch").glob("*"))),
+    "load check running": inside(lambda work: any((work / "scratch").glob("tractatus-loadcheck-*"))),
 }
 
 
@@ -130,3 +131,65 @@ def test_a_killed_demo_leaves_no_demo_folder_and_a_rerun_succeeds(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
     assert sorted(p.name for p in out.iterdir()) == ["audit-decisions", "evolution-log", "sample"]
+
+
+def _descendants(root: int) -> set[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError):
+            continue
+    tree, found = {root}, True
+    while found:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+    return tree - {root}
+
+
+def test_a_killed_export_leaves_no_worker_process_behind(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    process = subprocess.Popen(
+        cli(*audit_export(source, out, "--lines-per-part", "100", "--workers", "2")),
+        env=cli_env(KEY.secret),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while time.monotonic() < deadline and process.poll() is None and len(workers) < 2:
+        # The pool: a fork server and its two workers, all descendants of the export.
+        workers = {pid for pid in _descendants(process.pid) if pid != process.pid}
+        time.sleep(0.01)
+    assert len(workers) >= 2, "the export did not start its workers"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.1)
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
+
+
+def test_a_worker_killed_under_a_running_export_is_one_clear_error(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    process = subprocess.Popen(
+        cli(*audit_export(source, out, "--lines-per-part", "50", "--workers", "2")),
+        env=cli_env(KEY.secret),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline, workers = time.monotonic() + 120, set()
+    while time.monotonic() < deadline and process.poll() is None and not workers:
+        server = _descendants(process.pid)  # the fork server; the workers are its children
+        workers = set().union(*(_descendants(pid) for pid in server)) if server else set()
+        time.sleep(0.01)
+    assert workers, "the export did not start its workers"
+    os.kill(min(workers), signal.SIGKILL)  # as the kernel's OOM killer would
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert stderr.splitlines()[-1] == (
+        "error: a worker process ended abruptly (killed, or out of memory?): run again with fewer "
+        "--workers or a smaller --lines-per-part"
+    )
+    assert not out.exists()

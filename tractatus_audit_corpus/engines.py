@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
@@ -36,6 +40,32 @@ class Engine(StrEnum):
     DASK = "dask"
 
 
+def _exit_with(parent: int) -> None:
+    """In a worker: end it as soon as the process that started the pool has ended, even by SIGKILL,
+    which gives the pool no chance to stop its workers (they would wait for work forever)."""
+
+    def watch() -> None:
+        try:
+            with os.fdopen(os.pidfd_open(parent), "rb") as pidfd:
+                select.select([pidfd], [], [])  # readable once the process has ended
+        except (AttributeError, OSError):  # no pidfd here: ask every second
+            while _alive(parent):
+                time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _local(tasks: list[Task], workers: int) -> Iterator[PartResult]:
     if workers <= 1 or len(tasks) <= 1:
         yield from map(run_part, tasks)
@@ -44,9 +74,16 @@ def _local(tasks: list[Task], workers: int) -> Iterator[PartResult]:
     # cheaper than spawning, and safe where forking a process with running threads is not.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["tractatus_audit_corpus.batches"])
-    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        min(workers, len(tasks)), mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+    ) as pool:
         try:
             yield from pool.map(run_part, tasks)
+        except BrokenProcessPool:
+            raise UsageError(
+                "a worker process ended abruptly (killed, or out of memory?): run again with "
+                "fewer --workers or a smaller --lines-per-part"
+            ) from None
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise

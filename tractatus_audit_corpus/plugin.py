@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tractatus_audit_corpus.builder import SPEC, AuditOptions, IncidentLinks, export_audit
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
-from tractatus_audit_corpus.engines import Engine
+from tractatus_audit_corpus.engines import LINES_PER_PART, Engine
 from tractatus_audit_corpus.sample import DEFAULT_RECORDS, write_sample
 from tractatus_datasets.cli import (
     add_key_arguments,
@@ -117,6 +117,14 @@ class AuditPlugin:
             help="with --engine local: how many processes (default: one per core)",
         )
         parser.add_argument(
+            "--lines-per-part",
+            type=positive,
+            default=LINES_PER_PART,
+            metavar="N",
+            help=f"the source is cut into parts of N lines, one task each (default: {LINES_PER_PART:,}); "
+            "the release does not depend on it",
+        )
+        parser.add_argument(
             "--evolution-events",
             type=Path,
             default=SHIPPED_EVENTS,
@@ -142,6 +150,7 @@ class AuditPlugin:
                 engine=args.engine,
                 scheduler=args.scheduler,
                 workers=args.workers,
+                lines_per_part=args.lines_per_part,
             ),
         )
 
