@@ -133,35 +133,39 @@ def test_a_killed_demo_leaves_no_demo_folder_and_a_rerun_succeeds(tmp_path: Path
     assert sorted(p.name for p in out.iterdir()) == ["audit-decisions", "evolution-log", "sample"]
 
 
-def _descendants(root: int) -> set[int]:
-    parents = {}
+def _children(root: int) -> set[int]:
+    children = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == root:
+                children.add(int(stat.parent.name))
         except (OSError, IndexError):
-            continue
-    tree, found = {root}, True
-    while found:
-        found = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= found
-    return tree - {root}
+            continue  # gone meanwhile
+    return children
+
+
+def _start_with_workers(
+    source: Path, out: Path, stderr: int = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[str], set[int]]:
+    """Start an export on two local workers; return it, and the workers, once both run."""
+    process = subprocess.Popen(
+        cli(*audit_export(source, out, "--lines-per-part", "50", "--workers", "2")),
+        env=cli_env(KEY.secret),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
+    deadline, workers = time.monotonic() + 120, set()
+    while time.monotonic() < deadline and process.poll() is None and len(workers) < 2:
+        # The workers are the children of the fork server, a child of the export.
+        workers = set().union(*map(_children, _children(process.pid)))
+        time.sleep(0.01)
+    assert len(workers) == 2, "the export did not start its workers"
+    return process, workers
 
 
 def test_a_killed_export_leaves_no_worker_process_behind(source: Path, tmp_path: Path) -> None:
-    out = tmp_path / "release"
-    process = subprocess.Popen(
-        cli(*audit_export(source, out, "--lines-per-part", "100", "--workers", "2")),
-        env=cli_env(KEY.secret),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    workers: set[int] = set()
-    while time.monotonic() < deadline and process.poll() is None and len(workers) < 2:
-        # The pool: a fork server and its two workers, all descendants of the export.
-        workers = {pid for pid in _descendants(process.pid) if pid != process.pid}
-        time.sleep(0.01)
-    assert len(workers) >= 2, "the export did not start its workers"
+    process, workers = _start_with_workers(source, tmp_path / "release")
     process.send_signal(signal.SIGKILL)
     process.wait()
     deadline = time.monotonic() + 15
@@ -171,20 +175,7 @@ def test_a_killed_export_leaves_no_worker_process_behind(source: Path, tmp_path:
 
 
 def test_a_worker_killed_under_a_running_export_is_one_clear_error(source: Path, tmp_path: Path) -> None:
-    out = tmp_path / "release"
-    process = subprocess.Popen(
-        cli(*audit_export(source, out, "--lines-per-part", "50", "--workers", "2")),
-        env=cli_env(KEY.secret),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline, workers = time.monotonic() + 120, set()
-    while time.monotonic() < deadline and process.poll() is None and not workers:
-        server = _descendants(process.pid)  # the fork server; the workers are its children
-        workers = set().union(*(_descendants(pid) for pid in server)) if server else set()
-        time.sleep(0.01)
-    assert workers, "the export did not start its workers"
+    process, workers = _start_with_workers(source, tmp_path / "release", stderr=subprocess.PIPE)
     os.kill(min(workers), signal.SIGKILL)  # as the kernel's OOM killer would
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 2
@@ -192,4 +183,4 @@ def test_a_worker_killed_under_a_running_export_is_one_clear_error(source: Path,
         "error: a worker process ended abruptly (killed, or out of memory?): run again with fewer "
         "--workers or a smaller --lines-per-part"
     )
-    assert not out.exists()
+    assert not (tmp_path / "release").exists()
