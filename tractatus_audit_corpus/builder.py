@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,7 +205,7 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             previous = open_previous(
                 audit.previous, SPEC, version=options.version, key=audit.key, options=_row_options(audit)
             )
-    with staged_release(options.out) as staging:
+    with staged_release(options.out) as staging, ExitStack() as open_until_written:
         quarantine = Quarantine(staging.quarantine, audit.on_bad_record)
         try:
             with stage("read, normalise, anonymise, validate"):
@@ -218,15 +219,17 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             )
         links = audit.links
         with stage("deduplicate, derive, aggregate (DuckDB)"):
-            derived = derive_release(
-                str(staging.scratch / "rows" / "*.parquet"),
-                staging.scratch,
-                window=audit.coordination_window,
-                k=audit.k_threshold,
-                carried=previous.table if previous is not None else None,
-                windows=links.windows if links else (),
+            derived = open_until_written.enter_context(
+                derive_release(
+                    str(staging.scratch / "rows" / "*.parquet"),
+                    staging.scratch,
+                    window=audit.coordination_window,
+                    k=audit.k_threshold,
+                    carried=previous.table if previous is not None else None,
+                    windows=links.windows if links else (),
+                )
             )
-            shutil.rmtree(staging.scratch / "rows")
+            shutil.rmtree(staging.scratch / "rows")  # DuckDB holds what it still needs
         events, dropped = collected.events, collected.dropped
         events.merge(derived.events)
         events.subtract(derived.duplicate_events)

@@ -15,7 +15,8 @@ Python objects. The rules are those of `derive` and `rare`, written as SQL:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from tractatus_audit_corpus.vocab import (
 )
 from tractatus_datasets.features import label_order, to_arrow_table
 from tractatus_datasets.links import IncidentWindow, link_incident
-from tractatus_datasets.parquet import Rows
+from tractatus_datasets.parquet import ROW_GROUP_ROWS, Rows
 from tractatus_datasets.pipeline import Tally
 
 __all__ = ["Derived", "derive_release"]
@@ -51,7 +52,7 @@ _FULL = list(FullRow.model_fields)
 class Derived:
     """The three configs' rows, in release order, and what the stages counted."""
 
-    tables: dict[str, Rows]  # in files of the work folder
+    tables: dict[str, Rows]  # read from DuckDB when written
     exported: int = 0  # distinct decisions in the source
     duplicates: int = 0
     already_released: int = 0
@@ -109,21 +110,28 @@ def _session_context(con: duckdb.DuckDBPyConnection, window_us: int, derived: De
         QUALIFY row_number() OVER (PARTITION BY session, _exact ORDER BY decision_id DESC) = 1"""
     )
     inherit = f"(c.context_pressure = {unknown} AND a._level IS NOT NULL)"
+    # On the few columns it needs, not the whole rows: sorting a session's rows is the cost.
     con.execute(
-        f"""CREATE TABLE derived AS
-        SELECT c.* REPLACE (
-                 CASE WHEN {inherit} THEN a._level ELSE c.context_pressure END AS context_pressure,
-                 CASE WHEN {inherit} THEN a._score ELSE c.pressure_score END AS pressure_score),
+        f"""CREATE TABLE context AS
+        SELECT c.decision_id,
+               CASE WHEN {inherit} THEN a._level ELSE c.context_pressure END AS _level,
+               CASE WHEN {inherit} THEN a._score ELSE c.pressure_score END AS _score,
                {inherit} AS _inherited,
                CASE WHEN c.session IS NULL THEN 0 ELSE
                  bit_or(1::BIGINT << c.service) OVER (
                    PARTITION BY c.session ORDER BY c._exact
                    RANGE BETWEEN {window_us} PRECEDING AND {window_us} FOLLOWING)
                  & ~(1::BIGINT << c.service) END AS _mask
-        FROM collected c ASOF LEFT JOIN analyses a ON c.session = a.session AND c._exact + {window_us} >= a._at"""
+        FROM (SELECT decision_id, session, _exact, service, context_pressure, pressure_score FROM collected) c
+        ASOF LEFT JOIN analyses a ON c.session = a.session AND c._exact + {window_us} >= a._at"""
+    )
+    con.execute(
+        """CREATE VIEW derived AS
+        SELECT c.* REPLACE (x._level AS context_pressure, x._score AS pressure_score), x._mask
+        FROM collected c JOIN context x USING (decision_id)"""
     )
     inherited, coordinated, exported = con.execute(
-        "SELECT count(*) FILTER (_inherited), count(*) FILTER (_mask <> 0), count(*) FROM derived"
+        "SELECT count(*) FILTER (_inherited), count(*) FILTER (_mask <> 0), count(*) FROM context"
     ).fetchall()[0]
     derived.events.add("pressure_inherited_from_session", inherited)
     derived.events.add("coordinated", coordinated)
@@ -172,9 +180,11 @@ def _swapped_rules(column: str) -> tuple[str, str]:
     """(the new list, how many items changed) as SQL: ids in `$rule_ids` become `other`, kept once,
     in order."""
     rare = "list_contains($rule_ids, x)"
+    changed = f"len(list_filter({column}, lambda x: {rare}))"
     new = f"list_transform({column}, lambda x: CASE WHEN {rare} THEN '{RARE_STRING}' ELSE x END)"
     deduplicated = f"list_filter({new}, lambda x, i: list_position({new}, x) = i)"
-    return deduplicated, f"len(list_filter({column}, lambda x: {rare}))"
+    # Rare ids are in few rows; the other rows skip the (costly) rewrite.
+    return f"CASE WHEN {changed} > 0 THEN {deduplicated} ELSE {column} END", changed
 
 
 def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived: Derived) -> None:
@@ -235,21 +245,24 @@ def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived:
 _ORDER = "ORDER BY timestamp, coalesce(session, ''), _fresh, _pos, _exact, decision_id"
 
 
-def _written(con: duckdb.DuckDBPyConnection, query: str, path: Path, model: type[Any]) -> Rows:
-    """The rows of `query`, in its order, kept in the work folder until the shards are written."""
-    con.execute(f"COPY ({query}) TO '{_quoted(path)}' (FORMAT parquet, COMPRESSION lz4)")
-    return Rows.from_parquet(path, to_arrow_table([], model).schema)
+def _rows(con: duckdb.DuckDBPyConnection, query: str, model: type[Any]) -> Rows:
+    """The rows of `query`, in its order, read from DuckDB in batches when they are written."""
+    count = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
+    schema = to_arrow_table([], model).schema
+    return Rows.casting(schema, count, lambda: _reader(con.sql(query)))
 
 
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
+def _reader(relation: duckdb.DuckDBPyRelation) -> pa.RecordBatchReader:
+    # `to_arrow_reader` is DuckDB 2's name for what 1.x calls `fetch_arrow_reader`.
+    read = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+    return read(ROW_GROUP_ROWS)
 
 
-def _full(con: duckdb.DuckDBPyConnection, scratch: Path) -> Rows:
-    return _written(con, f"SELECT {', '.join(_FULL)} FROM final {_ORDER}", scratch / "full.parquet", FullRow)
+def _full(con: duckdb.DuckDBPyConnection) -> Rows:
+    return _rows(con, f"SELECT {', '.join(_FULL)} FROM final {_ORDER}", FullRow)
 
 
-def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived, scratch: Path) -> Rows:
+def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived) -> Rows:
     cell = "CAST(timestamp AS DATE) AS day, service, decision, outcome, context_pressure, boundary"
     con.execute(
         f"""CREATE TABLE cells AS
@@ -263,10 +276,10 @@ def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived, scratc
                CASE WHEN n < {k} THEN NULL ELSE n END AS count,
                CASE WHEN n < {k} THEN NULL ELSE s END AS sessions
         FROM cells ORDER BY day, service, decision, outcome, context_pressure, coalesce(boundary, '')"""
-    return _written(con, query, scratch / "aggregated.parquet", AggregatedRow)
+    return _rows(con, query, AggregatedRow)
 
 
-def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow], scratch: Path) -> Rows:
+def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow]) -> Rows:
     high = [_code(level) for level in (PressureLevel.HIGH, PressureLevel.CRITICAL, PressureLevel.DANGEROUS)]
     reasons = {
         IncidentReason.BLOCKED: f"outcome = {_code(Outcome.BLOCKED)}",
@@ -300,9 +313,10 @@ def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow]
     query = f"""SELECT {columns}, list_filter([{listed}], lambda x: x IS NOT NULL) AS incident_reasons,
                l.incident_id
         FROM picked p LEFT JOIN links l USING (decision_id) {_ORDER}"""
-    return _written(con, query, scratch / "incidents.parquet", IncidentRow)
+    return _rows(con, query, IncidentRow)
 
 
+@contextmanager
 def derive_release(
     parts: str,
     scratch: Path,
@@ -311,19 +325,17 @@ def derive_release(
     k: int,
     carried: pa.Table | None = None,
     windows: Sequence[IncidentWindow] = (),
-) -> Derived:
-    """From the rows under the glob `parts` to the release's tables; see the module docstring."""
+) -> Iterator[Derived]:
+    """From the rows under the glob `parts` to the release's rows and counts; see the module
+    docstring. The rows are read from DuckDB as they are written, so inside this block only."""
     derived = Derived(tables={})
-    con = _connect(scratch)
-    try:
+    with _connect(scratch) as con:
         _deduplicate(con, parts, derived)
         _session_context(con, window // dt.timedelta(microseconds=1), derived)
         _carry(con, carried, derived)
         _finish(con, _rare_values(con, k), derived)
-        derived.tables["full"] = _full(con, scratch)
-        derived.tables["aggregated"] = _aggregated(con, k, derived, scratch)
-        derived.tables["incidents"] = _incidents(con, windows, scratch)
         derived.last_time = con.execute("SELECT max(timestamp) FROM final").fetchall()[0][0]
-    finally:
-        con.close()
-    return derived
+        derived.tables["full"] = _full(con)
+        derived.tables["aggregated"] = _aggregated(con, k, derived)
+        derived.tables["incidents"] = _incidents(con, windows)
+        yield derived

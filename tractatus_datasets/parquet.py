@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,14 +69,16 @@ class Rows:
         return cls(table.schema, table.num_rows, lambda: iter(table.to_batches()))
 
     @classmethod
-    def from_parquet(cls, path: Path, schema: pa.Schema) -> Rows:
-        """The rows of a Parquet file, read a row group's worth at a time, cast to `schema`."""
+    def casting(
+        cls, schema: pa.Schema, num_rows: int, batches: Callable[[], Iterable[pa.RecordBatch]]
+    ) -> Rows:
+        """Rows from batches in another engine's types (e.g. DuckDB's), each cast to `schema`."""
 
-        def batches() -> Iterator[pa.RecordBatch]:
-            for batch in pq.ParquetFile(path).iter_batches(ROW_GROUP_ROWS):
-                yield pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()[0]
+        def cast() -> Iterator[pa.RecordBatch]:
+            for batch in batches():
+                yield from pa.Table.from_batches([batch]).cast(schema).to_batches()
 
-        return cls(schema, pq.ParquetFile(path).metadata.num_rows, batches)
+        return cls(schema, num_rows, cast)
 
 
 class _Reader:
