@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,9 @@ import duckdb
 import pyarrow as pa
 
 from tractatus_audit_corpus.batches import decode_counts
-from tractatus_audit_corpus.mapping import RARE_VERDICT
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
 from tractatus_audit_corpus.rare import RARE_COLUMNS
 from tractatus_audit_corpus.vocab import (
-    RARE_STRING,
-    Action,
     Decision,
     IncidentReason,
     Outcome,
@@ -71,6 +69,12 @@ def _codes(values: Sequence[int]) -> str:
 
 def _code(member: Any) -> int:
     return label_order(member)
+
+
+def _other(column: str) -> int | str:
+    """What a rare value of `column` becomes: a label's code, or a string."""
+    other = RARE_COLUMNS[column]
+    return _code(other) if isinstance(other, Enum) else str(other)
 
 
 def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
@@ -153,10 +157,9 @@ def _rare_values(con: duckdb.DuckDBPyConnection, k: int) -> dict[str, list[Any]]
     """The values seen in fewer than `k` rows, carried and new, per column of `rare.RARE_COLUMNS`."""
     both = "(SELECT {0} FROM carried UNION ALL SELECT {0} FROM fresh)"
     columns = "service, action, verdict, boundary, rules_checked, violated_rules"
-    others = {"service": _code(Service.OTHER), "action": _code(Action.OTHER), "verdict": RARE_VERDICT}
     rare: dict[str, list[Any]] = {}
     for column in ("service", "action", "verdict", "boundary"):
-        other = others.get(column, RARE_STRING)
+        other = _other(column)
         rare[column] = [
             value
             for (value,) in con.execute(
@@ -171,7 +174,7 @@ def _rare_values(con: duckdb.DuckDBPyConnection, k: int) -> dict[str, list[Any]]
             f"SELECT rule FROM (SELECT unnest(list_distinct(list_concat(rules_checked, violated_rules))) AS rule "
             f"FROM {both.format(columns)}) WHERE rule IS NOT NULL GROUP BY 1 HAVING count(*) < {k} ORDER BY 1"
         ).fetchall()
-        if value != RARE_COLUMNS["rule_ids"]
+        if value != _other("rule_ids")
     ]
     return rare
 
@@ -181,7 +184,7 @@ def _swapped_rules(column: str) -> tuple[str, str]:
     in order."""
     rare = "list_contains($rule_ids, x)"
     changed = f"len(list_filter({column}, lambda x: {rare}))"
-    new = f"list_transform({column}, lambda x: CASE WHEN {rare} THEN '{RARE_STRING}' ELSE x END)"
+    new = f"list_transform({column}, lambda x: CASE WHEN {rare} THEN '{_other('rule_ids')}' ELSE x END)"
     deduplicated = f"list_filter({new}, lambda x, i: list_position({new}, x) = i)"
     # Rare ids are in few rows; the other rows skip the (costly) rewrite.
     return f"CASE WHEN {changed} > 0 THEN {deduplicated} ELSE {column} END", changed
@@ -191,10 +194,8 @@ def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived:
     """The `final` table: new rows with rare values swapped and coordination as a list, then the
     carried rows as published."""
     scalar = {
-        "service": _code(Service.OTHER),
-        "action": _code(Action.OTHER),
-        "verdict": f"'{RARE_VERDICT}'",
-        "boundary": f"'{RARE_STRING}'",
+        column: f"'{_other(column)}'" if isinstance(_other(column), str) else _other(column)
+        for column in ("service", "action", "verdict", "boundary")
     }
     tests = {
         "service": f"list_contains({_codes(rare['service'])}, service)",

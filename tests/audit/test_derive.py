@@ -1,17 +1,11 @@
-"""Derived columns and configs: coordination, pressure inheritance, aggregation, incidents."""
+"""Derived columns and configs, as the DuckDB stages compute them: coordination, pressure
+inheritance, aggregation, incidents."""
 
 from __future__ import annotations
 
+from tests.audit.stages import release
 from tests.helpers import make
-from tractatus_audit_corpus.derive import (
-    DEFAULT_WINDOW,
-    aggregate,
-    derive_session_context,
-    incident_reasons,
-    incidents,
-)
 from tractatus_audit_corpus.models import FullRow
-from tractatus_datasets.pipeline import Tally
 
 
 def names(row: FullRow) -> list[str]:
@@ -25,8 +19,8 @@ def test_coordination_is_other_services_within_the_window_inclusive() -> None:
         make("MetacognitiveVerifier", 4.001),
         make("BoundaryEnforcer", 1.0),
     ]
-    derive_session_context(rows, DEFAULT_WINDOW, Tally())
-    assert [names(r) for r in rows] == [
+    out = release(rows)
+    assert [names(out.by_id(r)) for r in rows] == [
         ["ContextPressureMonitor"],  # same service at 1.0 s does not count
         ["BoundaryEnforcer"],  # 2.0 s before and 1.0 s before; 2.001 s after is out
         [],
@@ -40,8 +34,8 @@ def test_coordination_never_crosses_sessions_and_sessionless_rows_have_none() ->
         make("ContextPressureMonitor", 0.1, session="b" * 32),
         make("CrossReferenceValidator", 0.1, session=None),
     ]
-    derive_session_context(rows, DEFAULT_WINDOW, Tally())
-    assert [names(r) for r in rows] == [[], [], []]
+    out = release(rows)
+    assert [names(out.by_id(r)) for r in rows] == [[], [], []]
 
 
 def test_coordination_lists_services_once_in_label_order() -> None:
@@ -51,32 +45,34 @@ def test_coordination_lists_services_once_in_label_order() -> None:
         make("BoundaryEnforcer", 0.3),
         make("ContextPressureMonitor", 0.4),
     ]
-    derive_session_context(rows, DEFAULT_WINDOW, Tally())
-    assert names(rows[0]) == ["BoundaryEnforcer", "ContextPressureMonitor"]
+    assert names(release(rows).by_id(rows[0])) == ["BoundaryEnforcer", "ContextPressureMonitor"]
 
 
 def test_pressure_comes_from_the_latest_analysis_up_to_the_window_after() -> None:
     analyses = [
-        make("ContextPressureMonitor", 0, context_pressure="NORMAL", pressure_score=0.2),
-        make("ContextPressureMonitor", 60, context_pressure="HIGH", pressure_score=0.6),
+        make("ContextPressureMonitor", 0, context_pressure="NORMAL", pressure_score=0.25),
+        make("ContextPressureMonitor", 60, context_pressure="HIGH", pressure_score=0.625),
     ]
     early = make("BoundaryEnforcer", -5)  # before any analysis: stays UNKNOWN
     between = make("BoundaryEnforcer", 30)
     just_before = make("BoundaryEnforcer", 58.5)  # the analysis 1.5 s later belongs to the same trigger
     own = make("MetacognitiveVerifier", 70, context_pressure="ELEVATED")
-    tally = Tally()
-    derive_session_context([*analyses, early, between, just_before, own], DEFAULT_WINDOW, tally)
-    assert [(r.context_pressure.value, r.pressure_score) for r in (early, between, just_before, own)] == [
+    out = release([*analyses, early, between, just_before, own])
+    assert [
+        (out.by_id(r).context_pressure.value, out.by_id(r).pressure_score)
+        for r in (early, between, just_before, own)
+    ] == [
         ("UNKNOWN", None),
-        ("NORMAL", 0.2),
-        ("HIGH", 0.6),
+        ("NORMAL", 0.25),  # float32 in the release: exact binary fractions
+        ("HIGH", 0.625),
         ("ELEVATED", None),
     ]
-    assert tally["pressure_inherited_from_session"] == 2
+    assert out.derived.events["pressure_inherited_from_session"] == 2
 
 
 def test_aggregate_counts_cells_and_masks_the_small_ones() -> None:
     rows = [make("BoundaryEnforcer", i, session=f"{i % 2:032x}") for i in range(6)]
+    rows += [make("ContextPressureMonitor", 200 + i) for i in range(5)]  # not a rare service
     rows += [
         make(
             "ContextPressureMonitor",
@@ -87,41 +83,40 @@ def test_aggregate_counts_cells_and_masks_the_small_ones() -> None:
         )
         for i in range(2)
     ]
-    cells, suppressed = aggregate(rows, k=5)
-    assert [(c.service.value, c.decision.value, c.count, c.sessions) for c in cells] == [
+    out = release(rows, k=5)
+    assert [(c.service.value, c.decision.value, c.count, c.sessions) for c in out.aggregated] == [
         ("BoundaryEnforcer", "allow", 6, 2),
+        ("ContextPressureMonitor", "allow", 5, 1),
         ("ContextPressureMonitor", "warn", None, None),
     ]
-    assert suppressed == {"aggregated_cells": 1, "aggregated_decisions": 2}
+    assert out.derived.suppressed == {"aggregated_cells": 1, "aggregated_decisions": 2}
+
+
+def reasons(row: FullRow) -> list[str] | None:
+    """The incident reasons of `row`, or None when it is not in `incidents`."""
+    picked = [r for r in release([row]).incidents if r.decision_id == row.decision_id]
+    return [reason.value for reason in picked[0].incident_reasons] if picked else None
 
 
 def test_incident_reasons() -> None:
-    assert [r.value for r in incident_reasons(make("BoundaryEnforcer", 0))] == []
-    assert [
-        r.value
-        for r in incident_reasons(
-            make(
-                "CrossReferenceValidator",
-                0,
-                decision="warn",
-                verdict="WARNING",
-                outcome="human_approval_required",
-                context_pressure="CRITICAL",
-            )
-        )
-    ] == ["warned", "human_approval", "high_pressure"]
-    assert [
-        r.value
-        for r in incident_reasons(
-            make("BoundaryEnforcer", 0, decision="allow", outcome="blocked", context_pressure="ELEVATED")
-        )
-    ] == ["blocked"]
-    picked = incidents(
+    assert reasons(make("BoundaryEnforcer", 0)) is None
+    warned = make(
+        "CrossReferenceValidator",
+        0,
+        decision="warn",
+        verdict="WARNING",
+        outcome="human_approval_required",
+        context_pressure="CRITICAL",
+    )
+    assert reasons(warned) == ["warned", "human_approval", "high_pressure"]
+    blocked = make("BoundaryEnforcer", 0, decision="allow", outcome="blocked", context_pressure="ELEVATED")
+    assert reasons(blocked) == ["blocked"]
+    picked = release(
         [
             make("BoundaryEnforcer", 0),
             make("BlogCuration", 1, decision="ask", outcome="human_approval_required"),
         ]
-    )
+    ).incidents
     assert [(r.service.value, r.incident_id, [x.value for x in r.incident_reasons]) for r in picked] == [
         ("BlogCuration", None, ["human_approval"])
     ]

@@ -12,10 +12,10 @@ from bson import ObjectId, json_util
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.audit.stages import release
 from tests.helpers import KEY, export, make
 from tractatus_audit_corpus.models import FullRow
 from tractatus_audit_corpus.privacy import ALLOW_LIST
-from tractatus_audit_corpus.rare import suppress_rare
 from tractatus_datasets.anonymise import Granularity, coarsen
 
 
@@ -37,16 +37,15 @@ def rows_for_rare() -> list[FullRow]:
             boundary="12.5 Meaning",
             action="test_action",
         ),
-        make("MetacognitiveVerifier", 11, violated_rules=["inst_1761360000000"]),
+        make("MetacognitiveVerifier", 11, violated_rules=["inst_1761360000000"]),  # coordinated with PDO
     ]
-    common[0].coordination = [rare[0].service]
     return common + rare
 
 
 def test_values_seen_fewer_than_k_times_become_other_everywhere() -> None:
     rows = rows_for_rare()
-    changed = suppress_rare(rows, k=5)
-    pdo, mv = rows[5], rows[6]
+    out = release(rows, k=5)
+    pdo, mv, common = out.by_id(rows[5]), out.by_id(rows[6]), out.by_id(rows[0])
     assert (pdo.service.value, pdo.action.value, pdo.verdict, pdo.boundary) == (
         "Other",
         "other",
@@ -54,12 +53,13 @@ def test_values_seen_fewer_than_k_times_become_other_everywhere() -> None:
         "other",
     )
     assert pdo.rules_checked == ["inst_016", "other"] and mv.violated_rules == ["other"]
-    assert mv.service.value == "Other" and [s.value for s in rows[0].coordination] == ["Other"]
-    assert rows[0].boundary == "12.1 Values" and rows[0].rules_checked == ["inst_016"]  # seen 5 times: kept
-    assert changed == {
+    assert mv.service.value == "Other" and [s.value for s in mv.coordination] == ["Other"]
+    assert [s.value for s in pdo.coordination] == ["Other"]
+    assert common.boundary == "12.1 Values" and common.rules_checked == ["inst_016"]  # seen 5 times: kept
+    assert out.derived.rare_values == {
         "action": 1,
         "boundary": 1,
-        "coordination": 1,
+        "coordination": 2,
         "rules_checked": 1,
         "service": 2,
         "verdict": 1,
@@ -69,22 +69,15 @@ def test_values_seen_fewer_than_k_times_become_other_everywhere() -> None:
 
 def test_published_rows_count_towards_k_but_are_never_changed() -> None:
     published = rows_for_rare()[:3]  # "12.1 Values" and inst_016 three times
-    before = [row.model_dump() for row in published]
     fresh = rows_for_rare()[3:5]  # and twice more: five in all
-    assert suppress_rare(fresh, k=5, published=published) == {}
-    assert [row.boundary for row in fresh] == ["12.1 Values"] * 2
+    out = release(fresh, k=5, carried=published)
+    assert out.derived.rare_values == {}
+    assert [out.by_id(row).boundary for row in fresh] == ["12.1 Values"] * 2
     lonely = rows_for_rare()[5:6]  # PDO, seen once in all: becomes Other, the published rows stay
-    assert suppress_rare(lonely, k=5, published=published)["service"] == 1
-    assert lonely[0].service.value == "Other"
-    assert [row.model_dump() for row in published] == before
-
-
-def test_suppressing_twice_equals_once() -> None:
-    rows = rows_for_rare()
-    suppress_rare(rows, k=5)
-    once = [row.model_dump() for row in rows]
-    assert suppress_rare(rows, k=5) == {}
-    assert [row.model_dump() for row in rows] == once
+    out = release(lonely, k=5, carried=published)
+    assert out.derived.rare_values["service"] == 1
+    assert out.by_id(lonely[0]).service.value == "Other"
+    assert [out.by_id(row).model_dump() for row in published] == [row.model_dump() for row in published]
 
 
 @given(
