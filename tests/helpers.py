@@ -81,6 +81,7 @@ def leaks_in(root: Path, needles: list[str]) -> list[tuple[str, str]]:
 
 
 T0 = dt.datetime(2025, 10, 25, 1, 0, tzinfo=dt.UTC)
+EXACT: dict[str, dt.datetime] = {}  # the exact source time of each row `make` made, by decision_id
 
 
 def make(service: str, seconds: float, session: str | None = "a" * 32, **fields: Any) -> FullRow:
@@ -106,7 +107,7 @@ def make(service: str, seconds: float, session: str | None = "a" * 32, **fields:
         "source_format": "mongodb_auditlog",
     } | fields
     row = FullRow.model_validate(values)
-    row._exact_time = exact
+    EXACT[row.decision_id] = exact
     return row
 
 

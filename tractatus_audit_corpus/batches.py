@@ -34,7 +34,6 @@ __all__ = [
     "PartResult",
     "Task",
     "decode_counts",
-    "rows_schema",
     "run_part",
     "run_records",
 ]
@@ -51,12 +50,6 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _PART_SHIFT = 32  # `_seq` is the part's index, then the record's place in the part
 
 
-def rows_schema() -> pa.Schema:
-    """The schema of a part's rows: `full`'s columns, then the internal ones."""
-    full = to_arrow_table([], FullRow).schema
-    return pa.schema([*full, *INTERNAL_COLUMNS], metadata=full.metadata)
-
-
 @dataclass(frozen=True)
 class Task:
     """One part and everything needed to turn it into rows."""
@@ -70,12 +63,11 @@ class Task:
 
 @dataclass
 class PartResult:
-    index: int
     read: int = 0
     rows: int = 0
     rejected: list[tuple[Rejected, str]] = field(default_factory=list)  # with the raw text
-    events: dict[str, int] = field(default_factory=dict)
-    dropped: dict[str, int] = field(default_factory=dict)
+    events: Tally = field(default_factory=Tally)
+    dropped: Tally = field(default_factory=Tally)
     identifiers: Identifiers = field(default_factory=Identifiers)
     error: OSError | None = None  # writing the rows failed; the rest still counts for the quarantine
 
@@ -102,8 +94,7 @@ def run_records(
     records: Iterable[RawRecord], index: int, key: ExportKey, granularity: Granularity, out: Path
 ) -> PartResult:
     """Turn `records` into the rows of part `index`, written to `out`."""
-    result = PartResult(index)
-    events, dropped = Tally(), Tally()
+    result = PartResult()
     rows: list[FullRow] = []
     seq: list[int] = []
     exact: list[int] = []
@@ -121,7 +112,7 @@ def run_records(
         if isinstance(normalised, Rejected):
             result.rejected.append((normalised, record.raw))
             continue
-        row = validate(anonymise(normalised, key, granularity), normalised, record)
+        row = validate(anonymise(normalised, key, granularity), record)
         if isinstance(row, Rejected):
             result.rejected.append((row, record.raw))
             continue
@@ -130,8 +121,8 @@ def run_records(
         exact.append(_microseconds(normalised.time))
         row_events.append(_encode_counts(own_events))
         row_dropped.append(_encode_counts(own_dropped))
-        events.merge(own_events)
-        dropped.merge(own_dropped)
+        result.events.merge(own_events)
+        result.dropped.merge(own_dropped)
     table = to_arrow_table(rows, FullRow)
     for name, values in zip(INTERNAL_COLUMNS.names, (seq, exact, row_events, row_dropped), strict=True):
         table = table.append_column(
@@ -142,7 +133,7 @@ def run_records(
     except OSError as error:
         result.error = error
     result.identifiers.freeze()  # fingerprints only: cheap to send back
-    result.rows, result.events, result.dropped = len(rows), events.as_dict(), dropped.as_dict()
+    result.rows = len(rows)
     return result
 
 

@@ -125,7 +125,6 @@ class _Collected:
 def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quarantine) -> _Collected:
     """Run the per-record stages on the chosen engine; rows go to `folder`, one file per part."""
     folder.mkdir()
-    bar = progress_bar(desc="Reading records", unit=" records")
     if source.uri is not None:
         digest = hashlib.sha256()
         records = _hashed(read_records(source), digest)
@@ -145,20 +144,18 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
         ]
         results = run_tasks(tasks, audit.engine, workers=audit.workers, scheduler=audit.scheduler)
         collected = _Collected(digest=files_digest)
-    for result in results:
-        collected.read += result.read
-        collected.rows += result.rows
-        for rejected, raw in result.rejected:
-            quarantine.put(rejected, raw)
-        if result.error is not None:
-            raise result.error
-        for name, count in result.events.items():
-            collected.events.add(name, count)
-        for name, count in result.dropped.items():
-            collected.dropped.add(name, count)
-        collected.identifiers.update(result.identifiers)
-        bar.update(result.read)
-    bar.close()
+    with progress_bar(desc="Reading records", unit=" records") as bar:
+        for result in results:
+            collected.read += result.read
+            collected.rows += result.rows
+            for rejected, raw in result.rejected:
+                quarantine.put(rejected, raw)
+            if result.error is not None:
+                raise result.error
+            collected.events.merge(result.events)
+            collected.dropped.merge(result.dropped)
+            collected.identifiers.update(result.identifiers)
+            bar.update(result.read)
     if source.uri is not None:
         collected.digest = "sha256:" + digest.hexdigest()
     return collected

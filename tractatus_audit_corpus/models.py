@@ -6,11 +6,10 @@ free text of the source can reach a release through these models.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from tractatus_audit_corpus.mapping import KNOWN_VERDICTS
 from tractatus_audit_corpus.vocab import (
@@ -101,10 +100,6 @@ class FullRow(BaseModel):
         ge=0, description="Duration of the check in milliseconds, when recorded"
     )
     source_format: SourceFormat = Field(description="Which source shape the row came from")
-
-    # Internal only, never written: the exact source time (orders rows within a session and
-    # drives coordination).
-    _exact_time: dt.datetime = PrivateAttr()
 
 
 class IncidentRow(FullRow):

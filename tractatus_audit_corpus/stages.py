@@ -42,7 +42,7 @@ def anonymise(decision: Normalised, key: ExportKey, granularity: Granularity) ->
     }
 
 
-def validate(values: dict[str, Any], decision: Normalised, record: RawRecord) -> FullRow | Rejected:
+def validate(values: dict[str, Any], record: RawRecord) -> FullRow | Rejected:
     """Check the row against the model; errors name fields, never echo values."""
     try:
         row = FullRow.model_validate(values)
@@ -51,7 +51,6 @@ def validate(values: dict[str, Any], decision: Normalised, record: RawRecord) ->
         fields = ", ".join(field for field, _ in errors)
         messages = "; ".join(f"{field}: {message}" for field, message in errors)
         return Rejected(record.origin, record.line, "invalid_row", messages, fields)
-    row._exact_time = decision.time
     return row
 
 

@@ -56,16 +56,19 @@ def _fingerprint(value: str) -> int:
     return total
 
 
+def _powers(base: int, count: int) -> np.ndarray:
+    """base**0 … base**(count - 1), wrapping mod 2**64."""
+    factors = np.full(count, base, dtype=np.uint64)
+    factors[0] = 1
+    powers: np.ndarray = np.cumprod(factors, dtype=np.uint64)
+    return powers
+
+
 def _windows(text: str, lengths: np.ndarray) -> np.ndarray:
     """The fingerprint of every substring of `text` whose length is in `lengths`."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     count = len(codes)
-    powers = np.full(count + 1, _BASE, dtype=np.uint64)
-    powers[0] = 1
-    powers = np.cumprod(powers, dtype=np.uint64)  # _BASE**j, wrapping mod 2**64
-    inverse = np.full(count + 1, _INVERSE, dtype=np.uint64)
-    inverse[0] = 1
-    inverse = np.cumprod(inverse, dtype=np.uint64)
+    powers, inverse = _powers(_BASE, count + 1), _powers(_INVERSE, count + 1)
     sums = np.zeros(count + 1, dtype=np.uint64)
     np.cumsum(codes * inverse[:count], dtype=np.uint64, out=sums[1:])
     found = [(sums[size:] - sums[:-size]) * powers[size - 1 : count] for size in lengths if size <= count]

@@ -134,16 +134,23 @@ def read_records(source: Source) -> Iterator[RawRecord]:
         yield from read_file(file, source.json_array, source.max_record_bytes)
 
 
+def _digested(digest: Any, name: str, path: Path) -> Iterator[bytes]:
+    """The bytes of one file, in chunks, each added to `digest` (after the name) as it is read."""
+    digest.update(name.encode() + b"\x00")
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 23):
+            digest.update(chunk)
+            yield chunk
+    digest.update(b"\x00")
+
+
 def files_digest(files: Iterable[tuple[str, Path]]) -> str:
     """sha256 over each (name, file)'s name and bytes, in the order given: identifies exactly which
     files, with which content, a release was built from."""
     digest = hashlib.sha256()
     for name, path in files:
-        digest.update(name.encode() + b"\x00")
-        with path.open("rb") as stream:
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
-        digest.update(b"\x00")
+        for _ in _digested(digest, name, path):
+            pass
     return "sha256:" + digest.hexdigest()
 
 
@@ -166,22 +173,22 @@ class Part:
     json_array: bool = False
 
 
-def _line_parts(file: SourceFile, first_index: int, lines_per_part: int, digest: Any) -> list[Part]:
-    """Cut a line-per-record file every `lines_per_part` lines, hashing its bytes on the way."""
+def _line_parts(
+    file: SourceFile, first_index: int, lines_per_part: int, chunks: Iterable[bytes]
+) -> list[Part]:
+    """Cut a line-per-record file, read as `chunks`, every `lines_per_part` lines."""
     parts: list[Part] = []
     start, line, lines, offset = 0, 1, 0, 0
-    with file.path.open("rb") as stream:
-        while chunk := stream.read(1 << 23):
-            digest.update(chunk)
-            position = 0
-            while (needed := lines_per_part - lines) <= chunk.count(b"\n", position):
-                for _ in range(needed):
-                    position = chunk.index(b"\n", position) + 1
-                stop = offset + position
-                parts.append(Part(first_index + len(parts), file, start, stop, line))
-                start, line, lines = stop, line + lines_per_part, 0
-            lines += chunk.count(b"\n", position)
-            offset += len(chunk)
+    for chunk in chunks:
+        position = 0
+        while (needed := lines_per_part - lines) <= chunk.count(b"\n", position):
+            for _ in range(needed):
+                position = chunk.index(b"\n", position) + 1
+            stop = offset + position
+            parts.append(Part(first_index + len(parts), file, start, stop, line))
+            start, line, lines = stop, line + lines_per_part, 0
+        lines += chunk.count(b"\n", position)
+        offset += len(chunk)
     if offset > start or not parts:
         parts.append(Part(first_index + len(parts), file, start, None, line))
     return parts
@@ -194,15 +201,14 @@ def plan_parts(source: Source, lines_per_part: int) -> tuple[list[Part], str]:
     digest = hashlib.sha256()
     parts: list[Part] = []
     for file in source.files:
-        digest.update(file.name.encode() + b"\x00")
-        if file.path.name.endswith(".gz") or is_json_array(file, source.json_array):
-            parts.append(Part(len(parts), file, json_array=is_json_array(file, source.json_array)))
-            with file.path.open("rb") as stream:
-                while chunk := stream.read(1 << 23):
-                    digest.update(chunk)
+        chunks = _digested(digest, file.name, file.path)
+        json_array = is_json_array(file, source.json_array)
+        if json_array or file.path.name.endswith(".gz"):
+            parts.append(Part(len(parts), file, json_array=json_array))
+            for _ in chunks:
+                pass
         else:
-            parts += _line_parts(file, len(parts), lines_per_part, digest)
-        digest.update(b"\x00")
+            parts += _line_parts(file, len(parts), lines_per_part, chunks)
     return parts, "sha256:" + digest.hexdigest()
 
 

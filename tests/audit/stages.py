@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from tests.helpers import EXACT
 from tractatus_audit_corpus.batches import INTERNAL_COLUMNS
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
@@ -41,12 +42,13 @@ def release(
     carried: Sequence[FullRow] = (),
     windows: Sequence[IncidentWindow] = (),
 ) -> Released:
-    """`rows` as the per-record stages would have written them (in this order), through DuckDB."""
+    """`rows` (made by `make`) as the per-record stages would have written them, in this order,
+    through DuckDB."""
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "rows"
         folder.mkdir()
         table = to_arrow_table(rows, FullRow)
-        exact = [(row._exact_time - _EPOCH) // dt.timedelta(microseconds=1) for row in rows]
+        exact = [(EXACT[row.decision_id] - _EPOCH) // dt.timedelta(microseconds=1) for row in rows]
         internal = [list(range(len(rows))), exact, [""] * len(rows), [""] * len(rows)]
         for name, values in zip(INTERNAL_COLUMNS.names, internal, strict=True):
             field = INTERNAL_COLUMNS.field(name)
