@@ -22,6 +22,7 @@ from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, demo_order, load_plugins
 from tractatus_datasets.release import staged_release
+from tractatus_viewer import app as viewer  # the Space's own app.py; gradio loads only in `view`
 
 __all__ = [
     "add_key_arguments",
@@ -149,6 +150,11 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
         "(the layout a self-hosted Hub mirror such as olah serves)",
     )
 
+    view = commands.add_parser(
+        "view", help="browse an audit release in a local web app (the Audit Log Viewer Space)"
+    )
+    viewer.add_arguments(view, default_data=Path("build") / "audit-decisions")
+
     export = commands.add_parser("export", help="export a source into a release folder")
     datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     for name, plugin in plugins.items():
@@ -196,6 +202,16 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
         print("Every config of every release loaded with datasets.load_dataset. Published, they load as:")
         for plugin, _, manifest in built:
             print("\n".join(f"    {line}" for line in load_lines(plugin.spec, manifest.version)))
+        audit = releases.get("audit")
+        if audit is not None:
+            data = args.out / audit.relative_to(staging.folder)
+            print(f"Browse the audit decisions: tractatus-datasets view --data {data}")
+    elif args.command == "view":
+        try:
+            release = viewer.open_release(args)
+        except viewer.ReleaseError as error:
+            raise UsageError(str(error)) from None
+        viewer.launch(release, args.host, args.port)
 
 
 def _environment_error(error: BaseException, args: argparse.Namespace) -> str | None:

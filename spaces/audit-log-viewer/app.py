@@ -1,0 +1,651 @@
+"""Audit Log Viewer: browse a release of the Tractatus Audit Decision Corpus in a browser.
+
+Pushed to a Hugging Face Space as is, this file is the whole app: it needs gradio, duckdb, pyarrow and
+huggingface_hub, never the `tractatus-datasets` package. Every question is a DuckDB query over the
+release's Parquet shards; only the rows on screen become Python objects.
+
+    python app.py --data build/audit-decisions                 # a local release folder
+    python app.py --dataset tractatus-framework/audit-decisions --revision v1.0.0
+
+Private by default: Gradio's analytics are off (its stock theme serves its own fonts), DuckDB may
+not fetch extensions, and the only request to another host is the Hub download `--dataset` asks for.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported anywhere
+
+import duckdb
+import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+PAGE_ROWS = 100
+NO_BOUNDARY = "(none)"
+PERIODS = ("day", "week")
+DEFAULT_DATASET = "tractatus-framework/audit-decisions"
+DEFAULT_EVENTS_DATASET = "tractatus-framework/evolution-log"
+HUB_FILES = ["README.md", "MANIFEST.json", "data/**"]
+FILTERED_LABELS = {  # filter name → column; the values are the column's ClassLabel names
+    "service": "service",
+    "decision": "decision",
+    "outcome": "outcome",
+    "pressure": "context_pressure",
+}
+COLOURS = {  # stable colours in the plots, whatever subset a filter leaves
+    "decision": {"allow": "#4c9a2a", "warn": "#e0a800", "ask": "#3b7dd8", "block": "#c0392b"},
+    "pressure": {
+        "NORMAL": "#4c9a2a",
+        "ELEVATED": "#e0a800",
+        "HIGH": "#e67e22",
+        "CRITICAL": "#c0392b",
+        "DANGEROUS": "#6d1a12",
+        "UNKNOWN": "#999999",
+    },
+}
+TABLE_COLUMNS = [
+    "decision_id",
+    "timestamp (UTC)",
+    "service",
+    "decision",
+    "outcome",
+    "context_pressure",
+    "boundary",
+    "coordination",
+    "incident",
+]
+
+
+class ReleaseError(Exception):
+    """The release cannot be opened: missing folder, not an audit release, download refused."""
+
+
+class FilterError(ValueError):
+    """A filter value the release cannot answer; the message says which and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    service: Sequence[str] = ()
+    decision: Sequence[str] = ()
+    outcome: Sequence[str] = ()
+    pressure: Sequence[str] = ()
+    boundary: Sequence[str] = ()
+    start: str = ""  # YYYY-MM-DD, inclusive, UTC
+    end: str = ""  # YYYY-MM-DD, inclusive, UTC
+    search: str = ""  # a decision or session id (or its start), a verdict, or a rule id
+
+
+@dataclass(frozen=True)
+class Detail:
+    fields: dict[str, Any]
+    coordinating: list[list[Any]]  # decisions of the coordinating services near this one
+    incident: dict[str, Any] | None  # the incidents row (reasons, linked event); None if not there
+    event: dict[str, Any] | None = None  # the evolution-log event the incident links to
+
+
+def _date(text: str, which: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise FilterError(f"{which} date {text!r} is not a date like 2025-10-25") from None
+
+
+def _features(shard: Path) -> dict[str, Any]:
+    """The `datasets.Features` a shard's schema carries, as the plain JSON `datasets` writes."""
+    metadata = pq.read_schema(shard).metadata or {}
+    return dict(json.loads(metadata[b"huggingface"])["info"]["features"])
+
+
+def _names(feature: dict[str, Any]) -> list[str]:
+    while feature.get("_type") in ("List", "Sequence", "LargeList"):
+        feature = feature["feature"]
+    return list(feature.get("names", []))
+
+
+def _shards(folder: Path, config: str) -> list[Path]:
+    return sorted((folder / "data" / config).glob("*.parquet"))
+
+
+@dataclass
+class Release:
+    """One release folder, queried in place: views over its shards in an in-memory DuckDB."""
+
+    folder: Path
+    events_folder: Path | None = None
+    labels: dict[str, list[str]] = field(init=False)
+    manifest: dict[str, Any] = field(init=False)
+    con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        full = _shards(self.folder, "full")
+        if not full:
+            raise ReleaseError(f"{self.folder} holds no data/full/*.parquet: is it an audit release?")
+        incidents = _shards(self.folder, "incidents")
+        features = _features(full[0]) | (_features(incidents[0]) if incidents else {})
+        self.labels = {name: _names(feature) for name, feature in features.items() if _names(feature)}
+        manifest = self.folder / "MANIFEST.json"
+        self.manifest = json.loads(manifest.read_text()) if manifest.is_file() else {}
+        # No extension is fetched from the network; parquet and icu are built in.
+        self.con = duckdb.connect(
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        )
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"CREATE VIEW decisions AS SELECT * FROM read_parquet({self._paths(full)})")
+        select = (
+            f"SELECT decision_id, incident_reasons, incident_id FROM read_parquet({self._paths(incidents)})"
+            if incidents
+            else "SELECT NULL::VARCHAR decision_id, []::BIGINT[] incident_reasons, NULL::VARCHAR incident_id LIMIT 0"
+        )
+        self.con.execute(f"CREATE VIEW incidents AS {select}")
+        events = _shards(self.events_folder, "incidents") if self.events_folder else []
+        self.con.execute(
+            f"CREATE VIEW events AS SELECT * FROM read_parquet({self._paths(events)})"
+            if events
+            else "CREATE VIEW events AS SELECT NULL::VARCHAR incident_id LIMIT 0"
+        )
+        self.event_labels = {
+            name: _names(feature) for name, feature in (_features(events[0]) if events else {}).items()
+        }
+        self.total = self.count(Filters())
+
+    @staticmethod
+    def _paths(paths: Sequence[Path]) -> str:
+        """A SQL list of file names, quoted as string literals (the paths are ours, not the user's)."""
+        return "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths) + "]"
+
+    @property
+    def title(self) -> str:
+        name = self.manifest.get("dataset", self.folder.name)
+        version = self.manifest.get("version")
+        return f"{name} {version}" if version else str(name)
+
+    @property
+    def boundaries(self) -> list[str]:
+        rows = self.con.execute(
+            "SELECT DISTINCT boundary FROM decisions WHERE boundary IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        return [NO_BOUNDARY, *(row[0] for row in rows)]
+
+    def choices(self, name: str) -> list[str]:
+        return list(self.labels[FILTERED_LABELS[name]])
+
+    def label(self, column: str, code: int | None) -> str | None:
+        return None if code is None else self.labels[column][code]
+
+    def _codes(self, name: str, values: Sequence[str]) -> list[int]:
+        names = self.labels[FILTERED_LABELS[name]]
+        unknown = [value for value in values if value not in names]
+        if unknown:
+            raise FilterError(f"unknown {name} {unknown[0]!r}: choose from {', '.join(names)}")
+        return [names.index(value) for value in values]
+
+    def where(self, filters: Filters) -> tuple[str, dict[str, Any]]:
+        """The WHERE clause and parameters for a set of filters; values only ever go in as parameters."""
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
+        for name, column in FILTERED_LABELS.items():
+            values = getattr(filters, name)
+            if values:
+                params[name] = self._codes(name, values)
+                clauses.append(f"list_contains(${name}, {column})")
+        if filters.boundary:
+            known = set(self.boundaries)
+            unknown = [value for value in filters.boundary if value not in known]
+            if unknown:
+                raise FilterError(f"no decision in this release has boundary {unknown[0]!r}")
+            named = [value for value in filters.boundary if value != NO_BOUNDARY]
+            either = ["list_contains($boundary, boundary)"] if named else []
+            if NO_BOUNDARY in filters.boundary:
+                either.append("boundary IS NULL")
+            params["boundary"] = named
+            clauses.append("(" + " OR ".join(either) + ")")
+            if not named:
+                del params["boundary"]
+        start, end = _date(filters.start, "start"), _date(filters.end, "end")
+        if start and end and end < start:
+            raise FilterError(f"the end date {end} is before the start date {start}")
+        if start:
+            params["start"] = dt.datetime.combine(start, dt.time(), dt.UTC)
+            clauses.append("timestamp >= $start")
+        if end:
+            params["end"] = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+            clauses.append("timestamp < $end")
+        search = filters.search.strip()
+        if search:
+            params["search"] = search
+            clauses.append(
+                "(starts_with(decision_id, $search) OR starts_with(session, $search) "
+                "OR verdict = upper($search) OR list_contains(rules_checked, $search) "
+                "OR list_contains(violated_rules, $search))"
+            )
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def count(self, filters: Filters) -> int:
+        where, params = self.where(filters)
+        return int(self.con.execute(f"SELECT count(*) FROM decisions{where}", params).fetchone()[0])  # type: ignore[index]
+
+    def page(self, filters: Filters, offset: int = 0) -> list[list[Any]]:
+        """One page of matching decisions, newest first, with labels for codes."""
+        where, params = self.where(filters)
+        rows = self.con.execute(
+            "WITH page AS (SELECT decision_id, timestamp, service, decision, outcome, context_pressure, "
+            f"boundary, coordination FROM decisions{where} "
+            f"ORDER BY timestamp DESC, decision_id LIMIT {PAGE_ROWS} OFFSET {int(offset)}) "
+            "SELECT page.*, incidents.decision_id IS NOT NULL, incidents.incident_id FROM page "
+            "LEFT JOIN incidents USING (decision_id) ORDER BY timestamp DESC, decision_id",
+            params,
+        ).fetchall()
+        return [
+            [
+                decision_id,
+                timestamp.strftime("%Y-%m-%d %H:%M"),
+                self.label("service", service),
+                self.label("decision", decision),
+                self.label("outcome", outcome),
+                self.label("context_pressure", pressure),
+                boundary or "",
+                ", ".join(self.labels["coordination"][code] for code in coordination),
+                (incident_id or "yes") if flagged else "",
+            ]
+            for decision_id, timestamp, service, decision, outcome, pressure, boundary, coordination, flagged, incident_id in rows
+        ]
+
+    def over_time(self, filters: Filters, by: str, period: str) -> list[tuple[dt.date, str, int]]:
+        """Matching decisions counted per day or week (weeks start on Monday) and `decision` or pressure."""
+        if period not in PERIODS:
+            raise FilterError(f"unknown period {period!r}: choose day or week")
+        column = {"decision": "decision", "pressure": "context_pressure"}[by]
+        where, params = self.where(filters)
+        bucket = "timestamp::DATE" if period == "day" else "date_trunc('week', timestamp)::DATE"
+        rows = self.con.execute(
+            f"SELECT {bucket} AS period, {column}, count(*) FROM decisions{where} GROUP BY ALL ORDER BY 1, 2",
+            params,
+        ).fetchall()
+        return [(start, self.labels[column][code], n) for start, code, n in rows]
+
+    def detail(self, decision_id: str) -> Detail | None:
+        cursor = self.con.execute(
+            "SELECT * FROM decisions WHERE decision_id = $id", {"id": decision_id.strip()}
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        names = [column[0] for column in cursor.description]
+        fields = {name: self._shown(name, value) for name, value in zip(names, row, strict=True)}
+        raw = dict(zip(names, row, strict=True))
+        # Timestamps are published at a granularity (a minute by default), so "near" is one unit
+        # either side plus the coordination window.
+        options = self.manifest.get("options", {})
+        slack = _GRANULARITY_SECONDS.get(options.get("time_granularity"), 60) + float(
+            options.get("coordination_window_seconds", 0)
+        )
+        coordinating = self.con.execute(
+            "SELECT decision_id, timestamp, service, decision, outcome, context_pressure FROM decisions "
+            "WHERE session = $session AND decision_id <> $id AND list_contains($services, service) "
+            "AND abs(epoch(timestamp) - epoch($at::TIMESTAMPTZ)) <= $slack ORDER BY timestamp, decision_id",
+            {
+                "session": raw["session"],
+                "id": raw["decision_id"],
+                "services": list(raw["coordination"]),
+                "at": raw["timestamp"],
+                "slack": slack,
+            },
+        ).fetchall()
+        incident = self.con.execute(
+            "SELECT incident_reasons, incident_id FROM incidents WHERE decision_id = $id",
+            {"id": raw["decision_id"]},
+        ).fetchone()
+        event = None
+        if incident is not None and incident[1] and self.event_labels:
+            cursor = self.con.execute("SELECT * FROM events WHERE incident_id = $id", {"id": incident[1]})
+            found = cursor.fetchone()
+            if found is not None:
+                event = dict(zip([column[0] for column in cursor.description], found, strict=True))
+                if event.get("severity") is not None:
+                    event["severity"] = self.event_labels["severity"][event["severity"]]
+        return Detail(
+            fields=fields,
+            coordinating=[
+                [
+                    other,
+                    at.strftime("%Y-%m-%d %H:%M"),
+                    self.label("service", service),
+                    self.label("decision", decision),
+                    self.label("outcome", outcome),
+                    self.label("context_pressure", pressure),
+                ]
+                for other, at, service, decision, outcome, pressure in coordinating
+            ],
+            incident=None
+            if incident is None
+            else {
+                "reasons": [self.labels["incident_reasons"][code] for code in incident[0]],
+                "incident_id": incident[1],
+            },
+            event=event,
+        )
+
+    def _shown(self, name: str, value: Any) -> Any:
+        if name in self.labels and value is not None:
+            names = self.labels[name]
+            return [names[code] for code in value] if isinstance(value, list) else names[value]
+        if isinstance(value, dt.datetime):
+            return value.strftime("%Y-%m-%d %H:%M UTC")
+        if isinstance(value, float):
+            return round(value, 4)
+        return value
+
+
+_GRANULARITY_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def download(dataset: str, revision: str | None) -> Path:
+    """A revision of a Hub dataset, in the local Hub cache (honours HF_ENDPOINT and HF_HUB_OFFLINE)."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        folder = snapshot_download(dataset, repo_type="dataset", revision=revision, allow_patterns=HUB_FILES)
+    except (OSError, HFValidationError) as error:  # the Hub's HTTP and cache errors are OSErrors
+        at = f" at {revision}" if revision else ""
+        raise ReleaseError(f"cannot download {dataset}{at} from the Hub: {error}") from error
+    return Path(folder)
+
+
+# ---------------------------------------------------------------------------------------------- the UI
+
+
+def _filters(
+    search: str, service: Any, decision: Any, outcome: Any, pressure: Any, boundary: Any, start: str, end: str
+) -> Filters:
+    return Filters(
+        service=tuple(service or ()),
+        decision=tuple(decision or ()),
+        outcome=tuple(outcome or ()),
+        pressure=tuple(pressure or ()),
+        boundary=tuple(boundary or ()),
+        start=start or "",
+        end=end or "",
+        search=search or "",
+    )
+
+
+def status_line(release: Release, matched: int) -> str:
+    if matched == 0:
+        return "No decisions match these filters."
+    shown = min(matched, PAGE_ROWS)
+    return f"**{matched:,}** of {release.total:,} decisions match" + (
+        f"; the newest {shown:,} are listed." if matched > shown else "."
+    )
+
+
+def _cell(text: str) -> str:
+    """Text for one Markdown table cell: a `|` in the data must not split it."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def detail_markdown(release: Release, detail: Detail | None, decision_id: str) -> str:
+    if not decision_id.strip():
+        return "Choose a decision in the table, or paste its `decision_id`."
+    if detail is None:
+        return f"No decision with id `{decision_id.strip()}` in this release."
+    lines = [f"### Decision `{detail.fields['decision_id']}`", "", "| field | value |", "|---|---|"]
+    for name, value in detail.fields.items():
+        shown = (
+            ", ".join(map(str, value)) if isinstance(value, list) else ("" if value is None else str(value))
+        )
+        lines.append(f"| {name} | {_cell(shown)} |")
+    services = detail.fields.get("coordination") or []
+    lines += [
+        "",
+        "**Coordinated with:** " + (", ".join(services) if services else "no other service"),
+        "",
+    ]
+    if detail.incident is None:
+        lines.append("**Incident:** this decision is not in the `incidents` config.")
+    else:
+        reasons = ", ".join(detail.incident["reasons"])
+        linked = detail.incident["incident_id"]
+        lines.append(
+            f"**Incident:** in the `incidents` config ({reasons}); linked event: `{linked or 'none'}`."
+        )
+        if detail.event is not None:
+            event = detail.event
+            lines += [
+                "",
+                f"#### {event.get('title', linked)}",
+                f"{event.get('date')} · severity {event.get('severity') or 'not given'}",
+                "",
+                f"**Root cause.** {event.get('root_cause') or 'not recorded'}",
+                "",
+                f"**Response.** {event.get('response') or 'not recorded'}",
+            ]
+    return "\n".join(lines)
+
+
+def build_app(release: Release) -> "gr.Blocks":
+    """The Blocks app over one release. Gradio is imported here, so the query layer loads without it."""
+    import gradio as gr
+    import pandas as pd  # gradio's own dependency; only the small plot tables become frames
+
+    def apply(*inputs: Any) -> tuple[Any, ...]:
+        try:
+            filters = _filters(*inputs[:8])
+            matched = release.count(filters)
+            table = release.page(filters)
+            plots = [
+                pd.DataFrame(
+                    [(str(start), label, n) for start, label, n in release.over_time(filters, by, inputs[8])],
+                    columns=["period", by, "decisions"],
+                )
+                for by in ("decision", "pressure")
+            ]
+        except FilterError as error:
+            empty = pd.DataFrame({"period": [], "decisions": []})
+            return f"**Check the filters:** {error}.", [], empty, empty
+        return status_line(release, matched), table, *plots
+
+    def show(decision_id: str) -> tuple[str, list[list[Any]]]:
+        detail = release.detail(decision_id) if decision_id.strip() else None
+        return detail_markdown(release, detail, decision_id), detail.coordinating if detail else []
+
+    def pick(table: Any, event: gr.SelectData) -> tuple[str, Any]:
+        row = event.index[0]
+        decision_id = str(table.iloc[row, 0]) if len(table) > row else ""
+        return decision_id, gr.Tabs(selected="detail")
+
+    app = gr.Blocks(title="Tractatus Audit Log Viewer", analytics_enabled=False)
+    with app:
+        gr.Markdown(
+            f"# Tractatus Audit Log Viewer\n`{release.title}` · {release.total:,} anonymised governance "
+            "decisions. Filter them, open one to see the services that coordinated on it, and follow "
+            "incidents to the Framework Evolution Log."
+        )
+        with gr.Row():
+            search = gr.Textbox(
+                label="Search", placeholder="decision or session id, verdict, rule id", elem_id="search"
+            )
+            start = gr.Textbox(label="From (UTC date)", placeholder="2025-10-01", elem_id="start")
+            end = gr.Textbox(label="To (UTC date)", placeholder="2025-10-31", elem_id="end")
+        with gr.Row():
+            service = gr.Dropdown(
+                release.choices("service"), multiselect=True, label="Service", elem_id="service"
+            )
+            decision = gr.Dropdown(
+                release.choices("decision"), multiselect=True, label="Decision", elem_id="decision"
+            )
+            outcome = gr.Dropdown(
+                release.choices("outcome"), multiselect=True, label="Outcome", elem_id="outcome"
+            )
+            pressure = gr.Dropdown(
+                release.choices("pressure"), multiselect=True, label="Pressure level", elem_id="pressure"
+            )
+            boundary = gr.Dropdown(release.boundaries, multiselect=True, label="Boundary", elem_id="boundary")
+        with gr.Row():
+            period = gr.Radio(list(PERIODS), value="day", label="Plot per", elem_id="period")
+            button = gr.Button("Apply filters", variant="primary", elem_id="apply")
+        status = gr.Markdown(status_line(release, release.total), elem_id="status")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Decisions", id="decisions"):
+                table = gr.Dataframe(
+                    value=release.page(Filters()),
+                    headers=TABLE_COLUMNS,
+                    interactive=False,
+                    wrap=True,
+                    elem_id="table",
+                )
+            with gr.Tab("Over time", id="time"):
+                by_decision = gr.BarPlot(
+                    x="period",
+                    y="decisions",
+                    color="decision",
+                    color_map=COLOURS["decision"],
+                    title="Decisions",
+                    elem_id="plot-decision",
+                )
+                by_pressure = gr.BarPlot(
+                    x="period",
+                    y="decisions",
+                    color="pressure",
+                    color_map=COLOURS["pressure"],
+                    title="By pressure level",
+                    elem_id="plot-pressure",
+                )
+            with gr.Tab("Detail", id="detail"):
+                with gr.Row():
+                    chosen = gr.Textbox(label="decision_id", elem_id="decision-id", scale=4)
+                    open_button = gr.Button("Show", elem_id="show")
+                about = gr.Markdown(detail_markdown(release, None, ""), elem_id="detail")
+                coordinating = gr.Dataframe(
+                    headers=[
+                        "decision_id",
+                        "timestamp (UTC)",
+                        "service",
+                        "decision",
+                        "outcome",
+                        "context_pressure",
+                    ],
+                    interactive=False,
+                    label="Decisions of the coordinating services in the same session, near this one",
+                    elem_id="coordinating",
+                )
+        inputs = [search, service, decision, outcome, pressure, boundary, start, end, period]
+        outputs = [status, table, by_decision, by_pressure]
+        button.click(apply, inputs, outputs)
+        for box in (search, start, end):
+            box.submit(apply, inputs, outputs)
+        period.change(apply, inputs, outputs)
+        app.load(apply, inputs, outputs)
+        open_button.click(show, chosen, [about, coordinating])
+        chosen.submit(show, chosen, [about, coordinating])
+        table.select(pick, table, [chosen, tabs]).then(show, chosen, [about, coordinating])
+    return app
+
+
+def launch(release: Release, host: str = "127.0.0.1", port: int | None = None) -> None:
+    app = build_app(release)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        ssr_mode=False,
+        footer_links=[],  # no API page, no links out
+        share=False,
+        mcp_server=False,
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser, default_data: Path | None = None) -> None:
+    """Where the release comes from and where to serve it; `tractatus-datasets view` shares these."""
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=default_data,
+        metavar="PATH",
+        help="a local release folder" + (f" (default: {default_data})" if default_data else ""),
+    )
+    parser.add_argument(
+        "--dataset", metavar="ORG/NAME", help=f"a Hub dataset instead, e.g. {DEFAULT_DATASET}"
+    )
+    parser.add_argument("--revision", help="with --dataset: a tag such as v1.0.0, a branch or a commit")
+    parser.add_argument(
+        "--events",
+        type=Path,
+        metavar="PATH",
+        help="a local Framework Evolution Log release, to show the incidents that decisions link to "
+        "(default: the evolution-log folder beside --data, where `tractatus-datasets demo` puts it)",
+    )
+    parser.add_argument(
+        "--events-dataset", metavar="ORG/NAME", help=f"the same from the Hub, e.g. {DEFAULT_EVENTS_DATASET}"
+    )
+    parser.add_argument("--events-revision", help="with --events-dataset")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        help="address to serve on (default: 127.0.0.1, this machine only)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), help="default: 7860"
+    )
+
+
+def open_release(args: argparse.Namespace) -> Release:
+    """The release the arguments name: `--dataset` (downloaded) wins over `--data`."""
+    events = args.events
+    if args.dataset:
+        folder = download(args.dataset, args.revision)
+    elif args.data is not None:
+        folder = args.data
+        if not folder.is_dir():
+            raise ReleaseError(
+                f"{folder} is not a folder: run `tractatus-datasets demo` first, or pass --data PATH"
+            )
+        sibling = folder.parent / "evolution-log"
+        if events is None and not args.events_dataset and sibling.is_dir():
+            events = sibling
+    else:
+        raise ReleaseError("pass --data PATH or --dataset ORG/NAME")
+    if events is None and args.events_dataset:
+        events = download(args.events_dataset, args.events_revision)
+    if events is not None and not _shards(events, "incidents"):
+        raise ReleaseError(
+            f"{events} holds no data/incidents/*.parquet: is it a Framework Evolution Log release?"
+        )
+    return Release(folder, events)
+
+
+def _space_defaults(args: argparse.Namespace) -> None:
+    """With neither --data nor --dataset (as on a Space), the Hub releases the Space's variables name."""
+    if args.data is None and args.dataset is None:
+        args.dataset = os.environ.get("TRACTATUS_DATASET", DEFAULT_DATASET)
+        args.revision = args.revision or os.environ.get("TRACTATUS_REVISION")
+        if args.events is None and args.events_dataset is None:
+            args.events_dataset = os.environ.get("TRACTATUS_EVENTS_DATASET", DEFAULT_EVENTS_DATASET)
+            args.events_revision = args.events_revision or os.environ.get("TRACTATUS_EVENTS_REVISION")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Browse a release of the Tractatus Audit Decision Corpus.")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    _space_defaults(args)
+    try:
+        release = open_release(args)
+    except ReleaseError as error:
+        parser.exit(2, f"error: {error}\n")
+    launch(release, args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()
