@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +20,7 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="tractatus-tests-hf-")  # never 
 os.environ.pop("TRACTATUS_PSEUDONYM_KEY", None)
 
 # Only now: these import `datasets`.
-from tests.helpers import make_key
+from tests.helpers import free_port, make_key
 from tractatus_datasets.keys import ExportKey
 
 
@@ -41,3 +47,35 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def key() -> ExportKey:
     return make_key()
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A real olah server on 127.0.0.1 serving the git repositories under `mirrors/`, offline."""
+    mirrors, port = tmp_path / "mirrors", free_port()
+    mirrors.mkdir()
+    config = tmp_path / "olah.toml"
+    config.write_text(
+        f'[basic]\nhost = "127.0.0.1"\nport = {port}\nmirrors-path = ["{mirrors}"]\n'
+        f'repos-path = "{tmp_path / "olah-repos"}"\n\n[accessibility]\noffline = true\n'
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "olah.server", "-c", str(config)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("olah did not start") from None
+                time.sleep(0.2)
+        yield mirrors, f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

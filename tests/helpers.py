@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,9 @@ def as_json(row: dict[str, Any], features: datasets.Features) -> dict[str, Any]:
             value = value.isoformat()
         out[name] = value
     return out
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

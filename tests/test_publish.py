@@ -6,11 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,44 +88,6 @@ def test_a_demo_key_release_a_wrong_tag_and_an_invalid_release_are_refused(
         "  data/incidents/train-00000-of-00001.parquet: is listed in MANIFEST.json but missing\n"
         in invalid.stderr
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def mirror(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """A real olah server on 127.0.0.1 serving the git repositories under `mirrors/`, offline."""
-    mirrors, port = tmp_path / "mirrors", free_port()
-    mirrors.mkdir()
-    config = tmp_path / "olah.toml"
-    config.write_text(
-        f'[basic]\nhost = "127.0.0.1"\nport = {port}\nmirrors-path = ["{mirrors}"]\n'
-        f'repos-path = "{tmp_path / "olah-repos"}"\n\n[accessibility]\noffline = true\n'
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "olah.server", "-c", str(config)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("olah did not start") from None
-                time.sleep(0.2)
-        yield mirrors, f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 LOAD = """

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import Features
 
-from tests.helpers import cli, cli_env, run
+from tests.helpers import cli, cli_env, free_port, run
 
 NETGUARD = Path(__file__).parent / "netguard"
 CHROMIUM_FLAGS = [  # as root, in a closed network: no sandbox, no background calls home
@@ -42,12 +42,6 @@ def chromium() -> str:
             )
         pytest.skip("no chromium on this machine: apt-get install -y chromium (.ci/run does)")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
