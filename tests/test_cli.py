@@ -84,6 +84,9 @@ def test_demo_runs_to_the_end_and_prints_the_lines_to_try(tmp_path: Path) -> Non
     result = run("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert 'full = load_dataset("build/audit-decisions")' in result.stdout
+    assert result.stdout.endswith(
+        "Browse the audit decisions: tractatus-datasets view --data build/audit-decisions\n"
+    )
     for line in (
         'load_dataset("tractatus-framework/audit-decisions", revision="v1.0.0")',
         'load_dataset("tractatus-framework/audit-decisions", "aggregated", revision="v1.0.0")',

@@ -85,6 +85,16 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """The matches of a set of filters: how many, the newest page, and counts per period."""
+
+    count: int
+    page: list[list[Any]]  # TABLE_COLUMNS, labels for codes
+    by_decision: list[tuple[dt.date, str, int]]  # (first day of the period, decision, decisions)
+    by_pressure: list[tuple[dt.date, str, int]]  # the same by context pressure level
+
+
+@dataclass(frozen=True)
 class Detail:
     fields: dict[str, Any]
     coordinating: list[list[Any]]  # decisions of the coordinating services near this one
@@ -141,7 +151,7 @@ class Release:
         self.con = duckdb.connect(
             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
         )
-        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET GLOBAL TimeZone = 'UTC'")  # for every cursor: days and weeks are UTC days
         self.con.execute(f"CREATE VIEW decisions AS SELECT * FROM read_parquet({self._paths(full)})")
         select = (
             f"SELECT decision_id, incident_reasons, incident_id FROM read_parquet({self._paths(incidents)})"
@@ -158,6 +168,10 @@ class Release:
         self.event_labels = {
             name: _names(feature) for name, feature in (_features(events[0]) if events else {}).items()
         }
+        rows = self.con.execute(
+            "SELECT DISTINCT boundary FROM decisions WHERE boundary IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        self.boundaries = [NO_BOUNDARY, *(row[0] for row in rows)]
         self.total = self.count(Filters())
 
     @staticmethod
@@ -170,13 +184,6 @@ class Release:
         name = self.manifest.get("dataset", self.folder.name)
         version = self.manifest.get("version")
         return f"{name} {version}" if version else str(name)
-
-    @property
-    def boundaries(self) -> list[str]:
-        rows = self.con.execute(
-            "SELECT DISTINCT boundary FROM decisions WHERE boundary IS NOT NULL ORDER BY 1"
-        ).fetchall()
-        return [NO_BOUNDARY, *(row[0] for row in rows)]
 
     def choices(self, name: str) -> list[str]:
         return list(self.labels[FILTERED_LABELS[name]])
@@ -234,20 +241,39 @@ class Release:
 
     def count(self, filters: Filters) -> int:
         where, params = self.where(filters)
-        return int(self.con.execute(f"SELECT count(*) FROM decisions{where}", params).fetchone()[0])  # type: ignore[index]
+        with self.con.cursor() as cursor:  # one cursor per call: Gradio answers from several threads
+            return int(cursor.execute(f"SELECT count(*) FROM decisions{where}", params).fetchall()[0][0])
 
-    def page(self, filters: Filters, offset: int = 0) -> list[list[Any]]:
-        """One page of matching decisions, newest first, with labels for codes."""
+    def answer(self, filters: Filters, period: str = "day", offset: int = 0) -> Answer:
+        """What one "Apply filters" shows, from one scan of the shards: the matches are kept in a
+        temporary table (of this call's own cursor) that the count, page and time series then read."""
+        if period not in PERIODS:
+            raise FilterError(f"unknown period {period!r}: choose day or week")
         where, params = self.where(filters)
-        rows = self.con.execute(
-            "WITH page AS (SELECT decision_id, timestamp, service, decision, outcome, context_pressure, "
-            f"boundary, coordination FROM decisions{where} "
-            f"ORDER BY timestamp DESC, decision_id LIMIT {PAGE_ROWS} OFFSET {int(offset)}) "
-            "SELECT page.*, incidents.decision_id IS NOT NULL, incidents.incident_id FROM page "
-            "LEFT JOIN incidents USING (decision_id) ORDER BY timestamp DESC, decision_id",
-            params,
-        ).fetchall()
-        return [
+        bucket = "timestamp::DATE" if period == "day" else "date_trunc('week', timestamp)::DATE"
+        with self.con.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE hits AS SELECT decision_id, timestamp, service, decision, outcome, "
+                f"context_pressure, boundary, coordination, {bucket} AS period FROM decisions{where}",
+                params,
+            )
+            matched = int(cursor.execute("SELECT count(*) FROM hits").fetchall()[0][0])
+            rows = cursor.execute(
+                "WITH page AS (SELECT * EXCLUDE (period) FROM hits "
+                f"ORDER BY timestamp DESC, decision_id LIMIT {PAGE_ROWS} OFFSET {int(offset)}) "
+                "SELECT page.*, incidents.decision_id IS NOT NULL, incidents.incident_id FROM page "
+                "LEFT JOIN incidents USING (decision_id) ORDER BY timestamp DESC, decision_id"
+            ).fetchall()
+            series = {
+                column: [
+                    (start, self.labels[column][code], n)
+                    for start, code, n in cursor.execute(
+                        f"SELECT period, {column}, count(*) FROM hits GROUP BY ALL ORDER BY 1, 2"
+                    ).fetchall()
+                ]
+                for column in ("decision", "context_pressure")
+            }
+        page = [
             [
                 decision_id,
                 timestamp.strftime("%Y-%m-%d %H:%M"),
@@ -261,24 +287,14 @@ class Release:
             ]
             for decision_id, timestamp, service, decision, outcome, pressure, boundary, coordination, flagged, incident_id in rows
         ]
-
-    def over_time(self, filters: Filters, by: str, period: str) -> list[tuple[dt.date, str, int]]:
-        """Matching decisions counted per day or week (weeks start on Monday) and `decision` or pressure."""
-        if period not in PERIODS:
-            raise FilterError(f"unknown period {period!r}: choose day or week")
-        column = {"decision": "decision", "pressure": "context_pressure"}[by]
-        where, params = self.where(filters)
-        bucket = "timestamp::DATE" if period == "day" else "date_trunc('week', timestamp)::DATE"
-        rows = self.con.execute(
-            f"SELECT {bucket} AS period, {column}, count(*) FROM decisions{where} GROUP BY ALL ORDER BY 1, 2",
-            params,
-        ).fetchall()
-        return [(start, self.labels[column][code], n) for start, code, n in rows]
+        return Answer(matched, page, series["decision"], series["context_pressure"])
 
     def detail(self, decision_id: str) -> Detail | None:
-        cursor = self.con.execute(
-            "SELECT * FROM decisions WHERE decision_id = $id", {"id": decision_id.strip()}
-        )
+        with self.con.cursor() as cursor:
+            return self._detail(cursor, decision_id)
+
+    def _detail(self, cursor: duckdb.DuckDBPyConnection, decision_id: str) -> Detail | None:
+        cursor.execute("SELECT * FROM decisions WHERE decision_id = $id", {"id": decision_id.strip()})
         row = cursor.fetchone()
         if row is None:
             return None
@@ -291,7 +307,7 @@ class Release:
         slack = _GRANULARITY_SECONDS.get(options.get("time_granularity"), 60) + float(
             options.get("coordination_window_seconds", 0)
         )
-        coordinating = self.con.execute(
+        coordinating = cursor.execute(
             "SELECT decision_id, timestamp, service, decision, outcome, context_pressure FROM decisions "
             "WHERE session = $session AND decision_id <> $id AND list_contains($services, service) "
             "AND abs(epoch(timestamp) - epoch($at::TIMESTAMPTZ)) <= $slack ORDER BY timestamp, decision_id",
@@ -303,13 +319,13 @@ class Release:
                 "slack": slack,
             },
         ).fetchall()
-        incident = self.con.execute(
+        incident = cursor.execute(
             "SELECT incident_reasons, incident_id FROM incidents WHERE decision_id = $id",
             {"id": raw["decision_id"]},
         ).fetchone()
         event = None
         if incident is not None and incident[1] and self.event_labels:
-            cursor = self.con.execute("SELECT * FROM events WHERE incident_id = $id", {"id": incident[1]})
+            cursor.execute("SELECT * FROM events WHERE incident_id = $id", {"id": incident[1]})
             found = cursor.fetchone()
             if found is not None:
                 event = dict(zip([column[0] for column in cursor.description], found, strict=True))
@@ -442,20 +458,17 @@ def build_app(release: Release) -> "gr.Blocks":
 
     def apply(*inputs: Any) -> tuple[Any, ...]:
         try:
-            filters = _filters(*inputs[:8])
-            matched = release.count(filters)
-            table = release.page(filters)
-            plots = [
-                pd.DataFrame(
-                    [(str(start), label, n) for start, label, n in release.over_time(filters, by, inputs[8])],
-                    columns=["period", by, "decisions"],
-                )
-                for by in ("decision", "pressure")
-            ]
+            answer = release.answer(_filters(*inputs[:8]), inputs[8])
         except FilterError as error:
             empty = pd.DataFrame({"period": [], "decisions": []})
             return f"**Check the filters:** {error}.", [], empty, empty
-        return status_line(release, matched), table, *plots
+        plots = [
+            pd.DataFrame(
+                [(str(start), label, n) for start, label, n in series], columns=["period", by, "decisions"]
+            )
+            for by, series in (("decision", answer.by_decision), ("pressure", answer.by_pressure))
+        ]
+        return status_line(release, answer.count), answer.page, *plots
 
     def show(decision_id: str) -> tuple[str, list[list[Any]]]:
         detail = release.detail(decision_id) if decision_id.strip() else None
@@ -500,7 +513,6 @@ def build_app(release: Release) -> "gr.Blocks":
         with gr.Tabs() as tabs:
             with gr.Tab("Decisions", id="decisions"):
                 table = gr.Dataframe(
-                    value=release.page(Filters()),
                     headers=TABLE_COLUMNS,
                     interactive=False,
                     wrap=True,
@@ -543,7 +555,7 @@ def build_app(release: Release) -> "gr.Blocks":
                 )
         inputs = [search, service, decision, outcome, pressure, boundary, start, end, period]
         outputs = [status, table, by_decision, by_pressure]
-        button.click(apply, inputs, outputs)
+        button.click(apply, inputs, outputs, api_name="filter")  # also what the benchmark calls
         for box in (search, start, end):
             box.submit(apply, inputs, outputs)
         period.change(apply, inputs, outputs)

@@ -39,6 +39,8 @@ def test_no_filter_is_the_whole_release(release: Release, full: tuple[pa.Table, 
     table, _ = full
     assert release.total == table.num_rows == 3_500
     assert release.title == "tractatus-framework/audit-decisions 1.0.0"
+    with release.con.cursor() as cursor:  # each answer has a cursor of its own; days are UTC days in all
+        assert cursor.execute("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
     assert (
         status_line(release, release.total)
         == "**3,500** of 3,500 decisions match; the newest 100 are listed."
@@ -144,7 +146,9 @@ def test_a_page_is_the_newest_rows_with_labels(release: Release, full: tuple[pa.
     table, features = full
     blocked = table.filter(pc.equal(table["decision"], code(features, "decision", "block")))
     newest = blocked.sort_by([("timestamp", "descending"), ("decision_id", "ascending")]).slice(0, PAGE_ROWS)
-    page = release.page(Filters(decision=("block",)))
+    answer = release.answer(Filters(decision=("block",)))
+    page = answer.page
+    assert answer.count == blocked.num_rows
     assert [row[0] for row in page] == newest["decision_id"].to_pylist()
     incidents, _ = read(release.folder, "incidents")
     linked = dict(
@@ -162,14 +166,14 @@ def test_a_page_is_the_newest_rows_with_labels(release: Release, full: tuple[pa.
         ", ".join(features["coordination"].feature.int2str(c) for c in first["coordination"]),
         linked[first["decision_id"]] or "yes",  # every blocked decision is an incident
     ]
-    assert len(release.page(Filters(), offset=3_450)) == 50
+    assert len(release.answer(Filters(), offset=3_450).page) == 50
 
 
 def test_counts_over_time_add_up_per_day_and_week(release: Release, full: tuple[pa.Table, Features]) -> None:
     table, _ = full
     filters = Filters(pressure=("ELEVATED", "HIGH"))
-    days = release.over_time(filters, "decision", "day")
-    weeks = release.over_time(filters, "pressure", "week")
+    days = release.answer(filters, "day").by_decision
+    weeks = release.answer(filters, "week").by_pressure
     total = release.count(filters)
     assert sum(n for _, _, n in days) == sum(n for _, _, n in weeks) == total
     assert {label for _, label, _ in weeks} == {"ELEVATED", "HIGH"}
@@ -181,7 +185,7 @@ def test_counts_over_time_add_up_per_day_and_week(release: Release, full: tuple[
             per_day[key] = per_day.get(key, 0) + 1
     assert {(day, label): n for day, label, n in days} == per_day
     with pytest.raises(FilterError, match="unknown period 'month'"):
-        release.over_time(filters, "decision", "month")
+        release.answer(filters, "month")
 
 
 def row_where(table: pa.Table, mask: Any) -> dict[str, Any]:
