@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +18,7 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="tractatus-tests-hf-")  # never 
 os.environ.pop("TRACTATUS_PSEUDONYM_KEY", None)
 
 # Only now: these import `datasets`.
-from tests.helpers import free_port, make_key
+from tests.helpers import free_port, make_key, wait_for_port
 from tractatus_datasets.keys import ExportKey
 
 
@@ -66,15 +64,7 @@ def mirror(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("olah did not start") from None
-                time.sleep(0.2)
+        wait_for_port(port, server, "olah", seconds=60)
         yield mirrors, f"http://127.0.0.1:{port}"
     finally:
         server.terminate()

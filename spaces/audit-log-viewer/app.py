@@ -51,17 +51,8 @@ COLOURS = {  # stable colours in the plots, whatever subset a filter leaves
         "UNKNOWN": "#999999",
     },
 }
-TABLE_COLUMNS = [
-    "decision_id",
-    "timestamp (UTC)",
-    "service",
-    "decision",
-    "outcome",
-    "context_pressure",
-    "boundary",
-    "coordination",
-    "incident",
-]
+DECISION_COLUMNS = ["decision_id", "timestamp (UTC)", "service", "decision", "outcome", "context_pressure"]
+TABLE_COLUMNS = [*DECISION_COLUMNS, "boundary", "coordination", "incident"]
 
 
 class ReleaseError(Exception):
@@ -275,17 +266,12 @@ class Release:
             }
         page = [
             [
-                decision_id,
-                timestamp.strftime("%Y-%m-%d %H:%M"),
-                self.label("service", service),
-                self.label("decision", decision),
-                self.label("outcome", outcome),
-                self.label("context_pressure", pressure),
-                boundary or "",
-                ", ".join(self.labels["coordination"][code] for code in coordination),
-                (incident_id or "yes") if flagged else "",
+                *self._labelled(row[:6]),
+                row[6] or "",  # boundary
+                ", ".join(self.labels["coordination"][code] for code in row[7]),
+                (row[9] or "yes") if row[8] else "",  # the incident it links to, or only that it is one
             ]
-            for decision_id, timestamp, service, decision, outcome, pressure, boundary, coordination, flagged, incident_id in rows
+            for row in rows
         ]
         return Answer(matched, page, series["decision"], series["context_pressure"])
 
@@ -333,17 +319,7 @@ class Release:
                     event["severity"] = self.event_labels["severity"][event["severity"]]
         return Detail(
             fields=fields,
-            coordinating=[
-                [
-                    other,
-                    at.strftime("%Y-%m-%d %H:%M"),
-                    self.label("service", service),
-                    self.label("decision", decision),
-                    self.label("outcome", outcome),
-                    self.label("context_pressure", pressure),
-                ]
-                for other, at, service, decision, outcome, pressure in coordinating
-            ],
+            coordinating=[self._labelled(row) for row in coordinating],
             incident=None
             if incident is None
             else {
@@ -352,6 +328,22 @@ class Release:
             },
             event=event,
         )
+
+    def _labelled(self, row: Sequence[Any]) -> list[Any]:
+        """decision_id, timestamp, service, decision, outcome, context_pressure: as the tables show them."""
+        decision_id, timestamp, service, decision, outcome, pressure = row
+        return [
+            decision_id,
+            timestamp.strftime("%Y-%m-%d %H:%M"),
+            *(
+                self.label(column, code)
+                for column, code in zip(
+                    ("service", "decision", "outcome", "context_pressure"),
+                    (service, decision, outcome, pressure),
+                    strict=True,
+                )
+            ),
+        ]
 
     def _shown(self, name: str, value: Any) -> Any:
         if name in self.labels and value is not None:
@@ -519,21 +511,16 @@ def build_app(release: Release) -> "gr.Blocks":
                     elem_id="table",
                 )
             with gr.Tab("Over time", id="time"):
-                by_decision = gr.BarPlot(
-                    x="period",
-                    y="decisions",
-                    color="decision",
-                    color_map=COLOURS["decision"],
-                    title="Decisions",
-                    elem_id="plot-decision",
-                )
-                by_pressure = gr.BarPlot(
-                    x="period",
-                    y="decisions",
-                    color="pressure",
-                    color_map=COLOURS["pressure"],
-                    title="By pressure level",
-                    elem_id="plot-pressure",
+                by_decision, by_pressure = (
+                    gr.BarPlot(
+                        x="period",
+                        y="decisions",
+                        color=by,
+                        color_map=COLOURS[by],
+                        title=title,
+                        elem_id=f"plot-{by}",
+                    )
+                    for by, title in (("decision", "Decisions"), ("pressure", "By pressure level"))
                 )
             with gr.Tab("Detail", id="detail"):
                 with gr.Row():
@@ -541,14 +528,7 @@ def build_app(release: Release) -> "gr.Blocks":
                     open_button = gr.Button("Show", elem_id="show")
                 about = gr.Markdown(detail_markdown(release, None, ""), elem_id="detail")
                 coordinating = gr.Dataframe(
-                    headers=[
-                        "decision_id",
-                        "timestamp (UTC)",
-                        "service",
-                        "decision",
-                        "outcome",
-                        "context_pressure",
-                    ],
+                    headers=DECISION_COLUMNS,
                     interactive=False,
                     label="Decisions of the coordinating services in the same session, near this one",
                     elem_id="coordinating",

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import Features
 
-from tests.helpers import cli, cli_env, free_port, run
+from tests.helpers import cli, cli_env, free_port, run, wait_for_port
 
 NETGUARD = Path(__file__).parent / "netguard"
 CHROMIUM_FLAGS = [  # as root, in a closed network: no sandbox, no background calls home
@@ -49,9 +47,8 @@ def viewer(demo: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The view command serving the demo build; yields its URL and the file of outside lookups."""
     port, outside = free_port(), tmp_path / "outside.log"
     outside.touch()
-    env = {
-        k: v for k, v in cli_env().items() if not k.endswith("_OFFLINE")
-    }  # nothing keeps it quiet but itself
+    # No HF_HUB_OFFLINE: nothing but the app itself may keep it from calling out.
+    env = {k: v for k, v in cli_env().items() if not k.endswith("_OFFLINE")}
     env |= {"PYTHONPATH": str(NETGUARD), "TRACTATUS_TEST_OUTSIDE_LOG": str(outside)}
     log = (tmp_path / "viewer.log").open("w")
     server = subprocess.Popen(
@@ -62,16 +59,7 @@ def viewer(demo: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    started = (tmp_path / "viewer.log").read_text()
-                    raise RuntimeError(f"the viewer did not start:\n{started}") from None
-                time.sleep(0.3)
+        wait_for_port(port, server, f"the viewer (its output: {tmp_path / 'viewer.log'})")
         yield f"http://127.0.0.1:{port}/", outside
     finally:
         server.terminate()
