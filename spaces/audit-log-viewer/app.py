@@ -106,6 +106,8 @@ def _date(text: str, which: str) -> dt.date | None:
 def _features(shard: Path) -> dict[str, Any]:
     """The `datasets.Features` a shard's schema carries, as the plain JSON `datasets` writes."""
     metadata = pq.read_schema(shard).metadata or {}
+    if b"huggingface" not in metadata:
+        raise ReleaseError(f"{shard} carries no `datasets` features in its schema: is it from a release?")
     return dict(json.loads(metadata[b"huggingface"])["info"]["features"])
 
 
@@ -125,8 +127,11 @@ class Release:
 
     folder: Path
     events_folder: Path | None = None
-    labels: dict[str, list[str]] = field(init=False)
+    labels: dict[str, list[str]] = field(init=False)  # column → its ClassLabel names
+    event_labels: dict[str, list[str]] = field(init=False)  # the same for the linked events
     manifest: dict[str, Any] = field(init=False)
+    boundaries: list[str] = field(init=False)  # the filter's choices: NO_BOUNDARY, then those seen
+    total: int = field(init=False)
     con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -167,7 +172,7 @@ class Release:
 
     @staticmethod
     def _paths(paths: Sequence[Path]) -> str:
-        """A SQL list of file names, quoted as string literals (the paths are ours, not the user's)."""
+        """A SQL list of file names as string literals, quotes doubled (DDL takes no parameters)."""
         return "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths) + "]"
 
     @property
@@ -204,13 +209,11 @@ class Release:
             if unknown:
                 raise FilterError(f"no decision in this release has boundary {unknown[0]!r}")
             named = [value for value in filters.boundary if value != NO_BOUNDARY]
-            either = ["list_contains($boundary, boundary)"] if named else []
-            if NO_BOUNDARY in filters.boundary:
-                either.append("boundary IS NULL")
-            params["boundary"] = named
+            either = ["boundary IS NULL"] if NO_BOUNDARY in filters.boundary else []
+            if named:
+                params["boundary"] = named
+                either.append("list_contains($boundary, boundary)")
             clauses.append("(" + " OR ".join(either) + ")")
-            if not named:
-                del params["boundary"]
         start, end = _date(filters.start, "start"), _date(filters.end, "end")
         if start and end and end < start:
             raise FilterError(f"the end date {end} is before the start date {start}")

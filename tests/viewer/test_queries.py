@@ -12,7 +12,15 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import Features
 
-from tractatus_viewer.app import PAGE_ROWS, FilterError, Filters, Release, detail_markdown, status_line
+from tractatus_viewer.app import (
+    PAGE_ROWS,
+    FilterError,
+    Filters,
+    Release,
+    ReleaseError,
+    detail_markdown,
+    status_line,
+)
 
 
 @pytest.fixture(scope="module")
@@ -248,3 +256,12 @@ def test_a_release_without_the_evolution_log_shows_only_the_incident_id(demo: Pa
     detail = release.detail(row["decision_id"])
     assert detail is not None and detail.event is None
     assert "linked event: `prohibited-term-blocked`" in detail_markdown(release, detail, row["decision_id"])
+
+
+def test_a_folder_of_plain_parquet_is_refused_plainly(tmp_path: Path) -> None:
+    shard = tmp_path / "data/full/train-00000-of-00001.parquet"
+    shard.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"decision_id": ["a"]}), shard)
+    with pytest.raises(ReleaseError) as raised:
+        Release(tmp_path)
+    assert str(raised.value) == f"{shard} carries no `datasets` features in its schema: is it from a release?"
