@@ -12,7 +12,6 @@ the plot tables included), each filter several times, median and slowest printed
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -20,8 +19,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from tractatus_viewer.app import Filters, Release, build_app
 

@@ -202,10 +202,9 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
         print("Every config of every release loaded with datasets.load_dataset. Published, they load as:")
         for plugin, _, manifest in built:
             print("\n".join(f"    {line}" for line in load_lines(plugin.spec, manifest.version)))
-        audit = releases.get("audit")
-        if audit is not None:
-            data = args.out / audit.relative_to(staging.folder)
-            print(f"Browse the audit decisions: tractatus-datasets view --data {data}")
+        for plugin, out, _ in built:
+            if plugin.spec.repo_id == viewer.DEFAULT_DATASET:  # the corpus the viewer browses
+                print(f"Browse the audit decisions: tractatus-datasets view --data {out}")
     elif args.command == "view":
         try:
             release = viewer.open_release(args)

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported anywhere
-
 import duckdb
 import pyarrow.parquet as pq
 
@@ -334,18 +332,12 @@ class Release:
 
     def _labelled(self, row: Sequence[Any]) -> list[Any]:
         """decision_id, timestamp, service, decision, outcome, context_pressure: as the tables show them."""
-        decision_id, timestamp, service, decision, outcome, pressure = row
+        decision_id, timestamp, *codes = row
+        labelled = ("service", "decision", "outcome", "context_pressure")
         return [
             decision_id,
             timestamp.strftime("%Y-%m-%d %H:%M"),
-            *(
-                self.label(column, code)
-                for column, code in zip(
-                    ("service", "decision", "outcome", "context_pressure"),
-                    (service, decision, outcome, pressure),
-                    strict=True,
-                )
-            ),
+            *(self.label(column, code) for column, code in zip(labelled, codes, strict=True)),
         ]
 
     def _shown(self, name: str, value: Any) -> Any:
@@ -448,6 +440,7 @@ def detail_markdown(release: Release, detail: Detail | None, decision_id: str) -
 
 def build_app(release: Release) -> "gr.Blocks":
     """The Blocks app over one release. Gradio is imported here, so the query layer loads without it."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is first imported
     import gradio as gr
     import pandas as pd  # gradio's own dependency; only the small plot tables become frames
 
