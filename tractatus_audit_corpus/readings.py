@@ -5,6 +5,7 @@ Each function takes the raw values, returns corpus values, and counts what it ha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -44,15 +45,40 @@ def member(enum: type[E], value: object) -> E | None:
     return enum._value2member_map_.get(value) if isinstance(value, str) else None  # type: ignore[return-value]
 
 
-def rule_ids(values: list[Any], tally: Tally, counter: str) -> list[str]:
+def _rule_ids(values: Iterable[Any]) -> tuple[list[str], int]:
+    """The rule ids among `values`, each once, in order; and how many values were not rule ids."""
     kept: list[str] = []
+    dropped = 0
     for value in values:
         if isinstance(value, str) and RULE_ID.match(value):
             if value not in kept:
                 kept.append(value)
         else:
-            tally.add(counter)
-    return kept
+            dropped += 1
+    return kept, dropped
+
+
+# A service checks the same few lists of rules again and again: each list's reading is kept.
+_READ_LISTS: dict[tuple[str, ...], tuple[list[str], int]] = {}
+_READ_LISTS_MAX = 4096
+
+
+def rule_ids(values: list[Any], tally: Tally, counter: str) -> list[str]:
+    """The rule ids among `values`, each once, in order; every other value is counted as `counter`."""
+    if not values:
+        return []
+    if all(isinstance(value, str) for value in values):
+        key = tuple(values)
+        read = _READ_LISTS.get(key)
+        if read is None:
+            if len(_READ_LISTS) >= _READ_LISTS_MAX:
+                _READ_LISTS.clear()
+            read = _READ_LISTS[key] = _rule_ids(key)
+    else:
+        read = _rule_ids(values)
+    kept, dropped = read
+    tally.add(counter, dropped)
+    return list(kept)
 
 
 def service_of(raw: str | None, action: Action, tally: Tally) -> Service:

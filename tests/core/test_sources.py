@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tractatus_datasets.errors import ProblemsFound, UsageError
-from tractatus_datasets.records import EJSON_OPTIONS, loads
+from tractatus_datasets.records import EJSON_OPTIONS, _object_hook, loads
 from tractatus_datasets.sources import discover, read_records, source_digest
 
 DOCS = [
@@ -170,3 +170,66 @@ def _parsed_by_bson(text: str) -> tuple[str, object]:
 def test_the_date_shortcut_parses_as_bson_does(date: str) -> None:
     for text in (json.dumps({"t": {"$date": date}}), json.dumps({"t": {"$date": date, "x": 1}})):
         assert _parsed(text) == _parsed_by_bson(text)
+
+
+def _parsed_slowly(text: str) -> tuple[str, object]:
+    try:
+        return "ok", json.loads(text, object_hook=_object_hook)
+    except Exception as error:
+        return type(error).__name__, str(error)
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),  # past 64 bits, as mongoexport never writes
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+    st.sampled_from(["$HOME", 'say "$5"', "\\u0041", "x\\"]),
+)
+_WRAPPERS = st.one_of(
+    st.builds(lambda h: {"$oid": h}, st.sampled_from(["68e99f0975ac09f853d994a5", "68E99F", "zz"])),
+    st.builds(
+        lambda d: {"$date": d},
+        st.sampled_from(
+            ["2025-10-11T00:04:25.057Z", "2025-10-11T00:04:25Z", "2025-02-30T00:00:00.000Z", "1969-12-31"]
+        ),
+    ),
+    st.builds(lambda n: {"$numberLong": n}, st.sampled_from(["7", "-9223372036854775809", "x"])),
+    st.builds(lambda d: {"$date": {"$numberLong": d}}, st.sampled_from(["1760140800000", "-1"])),
+)
+_VALUES = st.recursive(
+    st.one_of(_SCALARS, _WRAPPERS),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "b", "$c", "_id"]), inner, max_size=3),
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    doc=st.dictionaries(st.sampled_from(["_id", "timestamp", "metadata", "n", "$set"]), _VALUES, max_size=5),
+    spaced=st.booleans(),
+)
+def test_the_fast_parse_gives_what_the_bson_hook_gives(doc: dict[str, object], spaced: bool) -> None:
+    """`loads` takes msgspec's way for typical lines: values and errors must be json's with the hook."""
+    text = json.dumps(doc, separators=(", ", ": ") if spaced else (",", ":"))
+    assert _parsed(text) == _parsed_slowly(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": NaN, "_id": {"$oid": "68e99f0975ac09f853d994a5"}}',
+        '{"a": 1e400}',
+        '{"a": "\\ud800", "t": {"$date": "2025-10-11T00:04:25.057Z"}}',
+        '{"n": 123456789012345678901234567890}',
+        '{"a": 1, "a": {"$oid": "68e99f0975ac09f853d994a5"}}',
+        '{"$oid": "68e99f0975ac09f853d994a5"}',
+        '[{"$date": "2025-10-11T00:04:25.057Z"}]',
+        '{"t": {"$date": "2025-10-11T00:04:25.057Z"}, "u": {"$date": "2025-10-11T00:04:25.057Z"}}',
+    ],
+)
+def test_texts_msgspec_reads_otherwise_are_parsed_as_json_does(text: str) -> None:
+    assert _parsed(text) == _parsed_slowly(text)
