@@ -17,14 +17,25 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
-from tractatus_audit_corpus.models import FullRow
-from tractatus_audit_corpus.normalise import normalise
+from tractatus_audit_corpus.models import FullRow, check_rows
+from tractatus_audit_corpus.normalise import Normalised, normalise
 from tractatus_audit_corpus.stages import IDENTIFYING_FIELDS, anonymise, validate
+from tractatus_audit_corpus.vocab import (
+    Action,
+    Decision,
+    Domain,
+    Outcome,
+    PressureLevel,
+    Service,
+    Severity,
+    SourceFormat,
+)
 from tractatus_datasets.anonymise import Granularity
-from tractatus_datasets.features import to_arrow_table
+from tractatus_datasets.features import features_of
 from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.pipeline import Rejected, Tally, write_scratch
@@ -114,13 +125,91 @@ def run_records(
         return _run_records(records, index, key, granularity, out)
 
 
+class _Columns:
+    """The rows of one part, column by column, in the storage `to_arrow_table` gives a `FullRow`:
+    class labels as integers, the time as whole seconds of the granularity."""
+
+    def __init__(self, key: ExportKey, granularity: Granularity) -> None:
+        self.key = key
+        self.step = _STEP_SECONDS[granularity]
+        self.values: dict[str, list[Any]] = {name: [] for name in FullRow.model_fields}
+        self.exact: list[int] = []
+
+    def add(self, decision: Normalised) -> None:
+        exact = _microseconds(decision.time)
+        seconds = exact // 1_000_000
+        pseudonym = self.key.pseudonym
+        session = decision.session_id
+        codes = _CODES
+        values = self.values
+        values["decision_id"].append(pseudonym("decision", decision.source_id))
+        values["timestamp"].append(seconds - seconds % self.step)
+        values["session"].append(None if session is None else pseudonym("session", session))
+        values["service"].append(codes["service"][decision.service])
+        values["action"].append(codes["action"][decision.action])
+        values["decision"].append(codes["decision"][decision.decision])
+        values["verdict"].append(decision.verdict)
+        values["outcome"].append(codes["outcome"][decision.outcome])
+        values["boundary"].append(decision.boundary)
+        values["domain"].append(codes["domain"][decision.domain])
+        values["context_pressure"].append(codes["context_pressure"][decision.context_pressure])
+        values["pressure_score"].append(decision.pressure_score)
+        values["rules_checked"].append(decision.rules_checked)
+        values["violated_rules"].append(decision.violated_rules)
+        severity = decision.severity
+        values["severity"].append(None if severity is None else codes["severity"][severity])
+        values["duration_ms"].append(decision.duration_ms)
+        values["source_format"].append(codes["source_format"][decision.source_format])
+        self.exact.append(exact)
+
+    def table(self) -> pa.Table:
+        columns = self.values
+        arrays = []
+        for name, field_ in zip(_SCHEMA.names, _SCHEMA, strict=True):
+            if name == "timestamp":
+                arrays.append(pa.array(columns[name], pa.int64()).cast(field_.type))
+            elif name == "coordination":  # derived later, over the whole corpus
+                arrays.append(pa.array([[]] * len(self.exact), field_.type))
+            else:
+                arrays.append(pa.array(columns[name], field_.type))
+        return pa.Table.from_arrays(arrays, schema=_SCHEMA)
+
+
+_SCHEMA = features_of(FullRow).arrow_schema
+_STEP_SECONDS = {
+    Granularity.SECOND: 1,
+    Granularity.MINUTE: 60,
+    Granularity.HOUR: 3600,
+    Granularity.DAY: 86400,
+}
+_CODES: dict[str, dict[Any, int]] = {
+    name: {member: code for code, member in enumerate(enum)}
+    for name, enum in (
+        ("service", Service),
+        ("action", Action),
+        ("decision", Decision),
+        ("outcome", Outcome),
+        ("domain", Domain),
+        ("context_pressure", PressureLevel),
+        ("severity", Severity),
+        ("source_format", SourceFormat),
+    )
+}
+
+
+def _needs_model(decision: Normalised) -> bool:
+    """Whether the row model could refuse this decision. Everything `normalise` gives is in the
+    model's vocabulary, but for one thing: Python's `$` lets a rule id end with a line feed, the
+    model's pattern does not."""
+    return "\n" in "".join(decision.rules_checked) or "\n" in "".join(decision.violated_rules)
+
+
 def _run_records(
     records: Iterable[RawRecord], index: int, key: ExportKey, granularity: Granularity, out: Path
 ) -> PartResult:
     result = PartResult()
-    rows: list[FullRow] = []
+    columns = _Columns(key, granularity)
     seq: list[int] = []
-    exact: list[int] = []
     row_events: list[str] = []
     row_dropped: list[str] = []
     for position, record in enumerate(records):
@@ -135,19 +224,21 @@ def _run_records(
         if isinstance(normalised, Rejected):
             result.rejected.append((normalised, record.raw))
             continue
-        row = validate(anonymise(normalised, key, granularity), record)
-        if isinstance(row, Rejected):
-            result.rejected.append((row, record.raw))
-            continue
-        rows.append(row)
+        if _needs_model(normalised):
+            row = validate(anonymise(normalised, key, granularity), record)
+            if isinstance(row, Rejected):
+                result.rejected.append((row, record.raw))
+                continue
+        columns.add(normalised)
         seq.append((index << _PART_SHIFT) | position)
-        exact.append(_microseconds(normalised.time))
         row_events.append(_encode_counts(own_events))
         row_dropped.append(_encode_counts(own_dropped))
         result.events.merge(own_events)
         result.dropped.merge(own_dropped)
-    table = to_arrow_table(rows, FullRow)
-    for name, values in zip(INTERNAL_COLUMNS.names, (seq, exact, row_events, row_dropped), strict=True):
+    table = columns.table()
+    check_rows(table)
+    internal = (seq, columns.exact, row_events, row_dropped)
+    for name, values in zip(INTERNAL_COLUMNS.names, internal, strict=True):
         table = table.append_column(
             INTERNAL_COLUMNS.field(name), pa.array(values, INTERNAL_COLUMNS.field(name).type)
         )
@@ -156,7 +247,7 @@ def _run_records(
     except OSError as error:
         result.error = error
     result.identifiers.freeze()  # fingerprints only: cheap to send back
-    result.rows = len(rows)
+    result.rows = table.num_rows
     return result
 
 

@@ -67,15 +67,16 @@ def rule_ids(values: list[Any], tally: Tally, counter: str) -> list[str]:
     """The rule ids among `values`, each once, in order; every other value is counted as `counter`."""
     if not values:
         return []
-    if all(isinstance(value, str) for value in values):
-        key = tuple(values)
+    key = tuple(values)
+    try:  # equal keys read alike: values that are not strings (1, 1.0, True) are all dropped
         read = _READ_LISTS.get(key)
+    except TypeError:  # an object or a list among the values
+        read = _rule_ids(values)
+    else:
         if read is None:
             if len(_READ_LISTS) >= _READ_LISTS_MAX:
                 _READ_LISTS.clear()
             read = _READ_LISTS[key] = _rule_ids(key)
-    else:
-        read = _rule_ids(values)
     kept, dropped = read
     tally.add(counter, dropped)
     return list(kept)
