@@ -83,6 +83,23 @@ def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return found
 
 
+_HEX_ONLY = "^[0-9a-fA-F]+$"
+_NIBBLES = np.zeros(256, dtype=np.uint64)
+for _digit in "0123456789abcdefABCDEF":
+    _NIBBLES[ord(_digit)] = int(_digit, 16)
+
+
+def _hex_prefixes(tokens: pa.Array) -> np.ndarray:
+    """The first 16 hex digits of each token (all at least 16 long) as 64-bit integers."""
+    heads = pc.utf8_slice_codeunits(tokens, 0, 16).cast(pa.binary())
+    offsets = np.frombuffer(heads.buffers()[1], dtype=np.int32)[heads.offset : heads.offset + len(heads) + 1]
+    data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    digits = _NIBBLES[data.reshape(len(heads), 16)]
+    shifts = np.arange(60, -4, -4, dtype=np.uint64)
+    prefixes: np.ndarray = np.bitwise_or.reduce(digits << shifts, axis=1)
+    return prefixes
+
+
 class Identifiers:
     """The raw identifiers of a source (session ids, user ids, IPs…) and their unkeyed hashes, as
     fingerprints. Workers fill one each; `update` merges them.
@@ -147,14 +164,19 @@ class Identifiers:
         16 or 32 digits (by its first 64 bits)."""
         return bool(self.unkeyed_hashes([token])[0])
 
-    def unkeyed_hashes(self, tokens: Sequence[str]) -> np.ndarray:
-        """`is_unkeyed_hash` of many tokens at once."""
+    def unkeyed_hashes(self, tokens: Sequence[str] | pa.Array) -> np.ndarray:
+        """`is_unkeyed_hash` of many tokens at once (Python strings, or an Arrow string array
+        without nulls), with Arrow and numpy."""
         self.freeze()
-        shaped = [len(token) in _DIGEST_LENGTHS and _HEX.fullmatch(token) is not None for token in tokens]
-        prefixes = np.array(
-            [int(t[:16], 16) if ok else 0 for t, ok in zip(tokens, shaped, strict=True)], np.uint64
-        )
-        found: np.ndarray = _member(prefixes, self._digests) & np.array(shaped, dtype=bool)
+        tokens = pa.array(tokens, pa.string()) if not isinstance(tokens, pa.Array) else tokens
+        lengths = pc.utf8_length(tokens)
+        shaped = pc.and_(
+            pc.is_in(lengths, pa.array(sorted(_DIGEST_LENGTHS), lengths.type)),
+            pc.match_substring_regex(tokens, _HEX_ONLY),
+        ).to_numpy(zero_copy_only=False)
+        found = np.zeros(len(tokens), dtype=bool)
+        if shaped.any():
+            found[shaped] = _member(_hex_prefixes(tokens.filter(pa.array(shaped))), self._digests)
         return found
 
 
@@ -203,17 +225,17 @@ class _Scanner:
             found.append("unkeyed_hash")
         return found
 
-    def pseudonyms(self, values: list[str]) -> list[bool]:
-        """Which values of a pseudonym column are not pseudonyms (or are unkeyed hashes)."""
-        shaped = np.array([_PSEUDONYM.match(value) is not None for value in values], dtype=bool)
-        wrong: list[bool] = (~shaped | self.identifiers.unkeyed_hashes(values)).tolist()
+    def pseudonyms(self, values: pa.Array) -> np.ndarray:
+        """Which values of a pseudonym column (no nulls) are not pseudonyms, or are unkeyed hashes."""
+        shaped = pc.match_substring_regex(values, _PSEUDONYM.pattern).to_numpy(zero_copy_only=False)
+        wrong: np.ndarray = ~shaped | self.identifiers.unkeyed_hashes(values)
         return wrong
 
 
 def _strings(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array] | None:
     """A column's string values at any list depth, with the row each came from."""
     array = column.combine_chunks()
-    rows = pa.array(range(len(array)), type=pa.int64())
+    rows = pa.array(np.arange(len(array), dtype=np.int64))
     while pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
         rows = rows.take(pc.list_parent_indices(array))
         array = pc.list_flatten(array)
@@ -235,14 +257,14 @@ def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) 
         values, rows = found
         result.cells += len(values)
         hits: dict[str, list[int]] = {}
-        unique = pc.unique(values).to_pylist()
+        unique = pc.unique(values)
         if column_name in scanner.pseudonym_columns:
-            bad = [value for value, wrong in zip(unique, scanner.pseudonyms(unique), strict=True) if wrong]
-            if bad:
-                positions = pc.indices_nonzero(pc.is_in(values, pa.array(bad))).to_pylist()
+            bad = unique.filter(pa.array(scanner.pseudonyms(unique)))
+            if len(bad):
+                positions = pc.indices_nonzero(pc.is_in(values, bad)).to_pylist()
                 hits["not_a_pseudonym"] = positions
         else:
-            for value in unique:
+            for value in unique.to_pylist():
                 for detector in scanner.value(value):
                     positions = pc.indices_nonzero(pc.equal(values, value)).to_pylist()
                     hits.setdefault(detector, []).extend(positions)

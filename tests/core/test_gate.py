@@ -182,3 +182,31 @@ def test_unkeyed_hashes_of_identifiers_are_found_whole_cut_and_in_either_case(id
             assert identifiers.is_unkeyed_hash(token), (name, token)
     other = hashlib.sha256(identifier.encode() + b"!").hexdigest()
     assert not any(identifiers.is_unkeyed_hash(t) for t in (other, other[:16], "0" * 16, "xyz"))
+
+
+def _digest_like() -> st.SearchStrategy[str]:
+    hex_text = st.text(alphabet="0123456789abcdefABCDEF", min_size=1, max_size=70)
+    return st.one_of(hex_text, st.text(max_size=70), hex_text.map(lambda t: t + "\n"))
+
+
+@given(
+    identifier=st.text(min_size=MIN_IDENTIFIER_LENGTH, max_size=12).filter(lambda v: v == v.strip()),
+    others=st.lists(_digest_like(), max_size=8),
+    cut=st.sampled_from([16, 32, 40, 64, 15, 33]),
+)
+def test_unkeyed_hashes_of_many_tokens_are_each_tokens_answer(
+    identifier: str, others: list[str], cut: int
+) -> None:
+    """The Arrow way through many tokens gives, token by token, what the definition says: a whole
+    or cut md5, sha1 or sha256 of an identifier, in hex of 16, 32, 40 or 64 digits."""
+    identifiers = Identifiers([identifier])
+    digests = [hashlib.new(name, identifier.encode()).hexdigest() for name in ("md5", "sha1", "sha256")]
+    tokens = [*others, *(digest[:cut] for digest in digests), digests[2].upper()]
+    expected = [
+        len(token) in {16, 32, 40, 64}
+        and all(c in "0123456789abcdefABCDEF" for c in token)
+        and any(d.startswith(token.lower()[:16]) for d in digests)
+        for token in tokens
+    ]
+    assert identifiers.unkeyed_hashes(pa.array(tokens)).tolist() == expected
+    assert identifiers.unkeyed_hashes(tokens).tolist() == expected
