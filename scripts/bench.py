@@ -48,6 +48,7 @@ def run_export(source: Path, out: Path) -> dict[str, Any]:
         "read": manifest.counts.read,
         "rows": manifest.counts.rows_by_config["full"],
         "stages": options.stages.seconds,
+        "spans": options.stages.spans,
     }
 
 
@@ -116,19 +117,18 @@ def _tree_rss(root: int) -> int:
 
 def measured(kind: str, source: Path, out: Path) -> dict[str, Any]:
     """Run one pipeline in a fresh process; its figures, with the peak RSS of that process and its
-    workers together (sampled every 0.1 s)."""
+    workers together (sampled every 0.1 s), overall and per stage."""
     child = subprocess.Popen(
         [sys.executable, __file__, "--child", kind, str(source), str(out)],
         stdout=subprocess.PIPE,
         env={**os.environ, "HF_HUB_DISABLE_PROGRESS_BARS": "1"},
     )
-    peak = 0
+    samples: list[tuple[float, int]] = []  # (time.perf_counter(), bytes): the clock the stages use
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         while not done.wait(0.1):
-            peak = max(peak, _tree_rss(child.pid))
+            samples.append((time.perf_counter(), _tree_rss(child.pid)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -141,8 +141,15 @@ def measured(kind: str, source: Path, out: Path) -> dict[str, Any]:
     if child.returncode != 0:
         raise SystemExit(f"the {kind} run failed with exit code {child.returncode}")
     figures: dict[str, Any] = json.loads(output)
+    peak = max((size for _, size in samples), default=0)
     # The sampler can miss a short spike; the kernel's own peak of the main process cannot.
     figures["peak_rss_mb"] = max(peak, usage.ru_maxrss * 1024) / 1e6
+    stage_peaks: dict[str, float] = {}
+    for name, start, end in figures.get("spans", []):
+        # a stage shorter than the sampling period still gets the samples on either side of it
+        inside = [size for moment, size in samples if start - 0.1 <= moment <= end + 0.1]
+        stage_peaks[name] = max(stage_peaks.get(name, 0.0), max(inside, default=0) / 1e6)
+    figures["stage_peak_rss_mb"] = stage_peaks
     return figures
 
 
@@ -153,7 +160,11 @@ def report(name: str, figures: dict[str, Any], megabytes: float) -> str:
         f"{figures['read'] / seconds:,.0f} records/s, {megabytes / seconds:,.1f} MB/s, "
         f"peak RSS {figures['peak_rss_mb']:,.0f} MB (all processes)"
     ]
-    lines += [f"    {stage:<48} {spent:7.2f} s" for stage, spent in figures["stages"].items()]
+    peaks = figures.get("stage_peak_rss_mb", {})
+    lines += [
+        f"    {stage:<48} {spent:7.2f} s" + (f"   peak RSS {peaks[stage]:6,.0f} MB" if stage in peaks else "")
+        for stage, spent in figures["stages"].items()
+    ]
     return "\n".join(lines)
 
 

@@ -22,6 +22,8 @@ def test_the_benchmark_prints_rates_memory_and_stages_for_both_pipelines(tmp_pat
     lines = result.stdout.splitlines()
     figures = r"in [\d.]+ s: [\d,]+ records/s, [\d.,]+ MB/s, peak RSS [\d,]+ MB \(all processes\)"
     assert re.fullmatch(rf"export: 300 records → 300 rows {figures}", lines[2]), lines[2]
+    for line in lines[3:9]:  # seconds and peak RSS per stage
+        assert re.fullmatch(r"    \S.*\S +[\d.]+ s   peak RSS +[1-9][\d,]* MB", line), line
     assert [line.split()[0] for line in lines[3:9]] == [
         "read,",
         "deduplicate,",

@@ -22,6 +22,7 @@ class Stages:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.spans: list[tuple[str, float, float]] = []  # (stage, start, end) on `time.perf_counter`
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
@@ -29,4 +30,6 @@ class Stages:
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            end = time.perf_counter()
+            self.seconds[name] = self.seconds.get(name, 0.0) + end - start
+            self.spans.append((name, start, end))
