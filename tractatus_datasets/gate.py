@@ -56,6 +56,35 @@ def _fingerprint(value: str) -> int:
     return total
 
 
+def _fingerprints(values: list[str]) -> np.ndarray:
+    """`_fingerprint` of each of `values` (none empty), all at once."""
+    if not values:
+        return np.empty(0, dtype=np.uint64)
+    codes = np.frombuffer("".join(values).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    ends = np.cumsum(lengths)
+    from_end = np.repeat(ends, lengths) - 1 - np.arange(len(codes))  # each code's power of the base
+    terms = codes * _powers(_BASE, int(lengths.max()))[from_end]
+    prints: np.ndarray = np.add.reduceat(terms, ends - lengths, dtype=np.uint64)
+    return prints
+
+
+_HASHES = (hashlib.md5, hashlib.sha1, hashlib.sha256)
+
+
+def _digest_prefixes(values: list[str]) -> np.ndarray:
+    """The first 64 bits of the md5, sha1 and sha256 digests of each of `values`."""
+    return np.fromiter(
+        (
+            int.from_bytes(new(value.encode(), usedforsecurity=False).digest()[:8], "big")
+            for value in values
+            for new in _HASHES
+        ),
+        dtype=np.uint64,
+        count=len(values) * len(_HASHES),
+    )
+
+
 def _powers(base: int, count: int) -> np.ndarray:
     """base**0 … base**(count - 1), wrapping mod 2**64."""
     factors = np.full(count, base, dtype=np.uint64)
@@ -112,9 +141,7 @@ class Identifiers:
     """
 
     def __init__(self, values: Iterable[str] = ()) -> None:
-        self._seen: set[str] = set()  # only until the next `freeze`: repeats cost nothing
-        self._new_prints: list[int] = []
-        self._new_digests: list[int] = []
+        self._new: set[str] = set()  # added since the last `freeze`: repeats cost nothing
         self._merged: list[tuple[np.ndarray, np.ndarray]] = []  # from `update`
         self._prints = np.empty(0, dtype=np.uint64)
         self._digests = np.empty(0, dtype=np.uint64)
@@ -124,22 +151,19 @@ class Identifiers:
 
     def add(self, value: str) -> None:
         value = value.strip()
-        if len(value) < MIN_IDENTIFIER_LENGTH or value in self._seen:
-            return
-        self._seen.add(value)
-        self._lengths.add(len(value))
-        self._new_prints.append(_fingerprint(value))
-        for name in ("md5", "sha1", "sha256"):
-            self._new_digests.append(int(hashlib.new(name, value.encode()).hexdigest()[:16], 16))
+        if len(value) >= MIN_IDENTIFIER_LENGTH:
+            self._new.add(value)
 
     def freeze(self) -> Identifiers:
         """Fold what was added into the sorted fingerprints (small to pickle, quick to search)."""
-        if self._new_prints or self._merged:
-            prints = [self._prints, np.array(self._new_prints, np.uint64), *(p for p, _ in self._merged)]
-            digests = [self._digests, np.array(self._new_digests, np.uint64), *(d for _, d in self._merged)]
+        if self._new or self._merged:
+            new = list(self._new)
+            self._lengths.update(map(len, new))
+            prints = [self._prints, _fingerprints(new), *(p for p, _ in self._merged)]
+            digests = [self._digests, _digest_prefixes(new), *(d for _, d in self._merged)]
             self._prints = np.unique(np.concatenate(prints))
             self._digests = np.unique(np.concatenate(digests))
-        self._seen, self._new_prints, self._new_digests, self._merged = set(), [], [], []
+        self._new, self._merged = set(), []
         return self
 
     def update(self, other: Identifiers) -> None:
@@ -246,31 +270,45 @@ def _strings(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array] | None:
 
 
 def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) -> None:
-    table = pq.read_table(path)
-    metadata = json.dumps({k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()})
-    for detector in scanner.value(metadata + " " + " ".join(table.column_names)):
+    """Scan a shard one row group at a time, so that memory follows the row group, not the shard."""
+    shard = pq.ParquetFile(path)
+    schema = shard.schema_arrow
+    metadata = json.dumps({k.decode(): v.decode() for k, v in (schema.metadata or {}).items()})
+    for detector in scanner.value(metadata + " " + " ".join(schema.names)):
         result.findings.append(Finding(name, "<schema>", None, detector))
-    for column_name in table.column_names:
-        found = _strings(table.column(column_name))
-        if found is None:
-            continue
-        values, rows = found
-        result.cells += len(values)
-        hits: dict[str, list[int]] = {}
-        unique = pc.unique(values)
-        if column_name in scanner.pseudonym_columns:
-            bad = unique.filter(pa.array(scanner.pseudonyms(unique)))
-            if len(bad):
-                positions = pc.indices_nonzero(pc.is_in(values, bad)).to_pylist()
-                hits["not_a_pseudonym"] = positions
-        else:
-            for value in unique.to_pylist():
-                for detector in scanner.value(value):
-                    positions = pc.indices_nonzero(pc.equal(values, value)).to_pylist()
-                    hits.setdefault(detector, []).extend(positions)
-        for detector, positions in sorted(hits.items()):
-            first_row = min(rows[i].as_py() for i in positions)
-            result.findings.append(Finding(name, column_name, first_row, detector, len(positions)))
+    hits: dict[str, dict[str, tuple[int, int]]] = {
+        column: {} for column in schema.names
+    }  # (first row, cells)
+    detected: dict[str, list[str]] = {}  # a value's detectors, for the values every row group repeats
+    first_row = 0
+    for group in range(shard.num_row_groups):
+        table = shard.read_row_group(group)
+        for column_name in table.column_names:
+            found = _strings(table.column(column_name))
+            if found is None:
+                continue
+            values, rows = found
+            result.cells += len(values)
+            unique = pc.unique(values)
+            flagged: list[tuple[str, pa.Array]] = []  # (detector, which cells)
+            if column_name in scanner.pseudonym_columns:
+                bad = unique.filter(pa.array(scanner.pseudonyms(unique)))
+                if len(bad):
+                    flagged.append(("not_a_pseudonym", pc.is_in(values, bad)))
+            else:
+                for value in unique.to_pylist():
+                    if value not in detected:
+                        detected[value] = scanner.value(value)
+                    flagged += [(detector, pc.equal(values, value)) for detector in detected[value]]
+            for detector, cells in flagged:
+                first, count = hits[column_name].get(detector, (None, 0))
+                here = pc.min(rows.filter(cells)).as_py() + first_row
+                first = here if first is None else min(first, here)
+                hits[column_name][detector] = (first, count + pc.sum(cells).as_py())
+        first_row += table.num_rows
+    for column_name, found_here in hits.items():
+        for detector, (first, count) in sorted(found_here.items()):
+            result.findings.append(Finding(name, column_name, first, detector, count))
 
 
 def _json_strings(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:

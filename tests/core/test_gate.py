@@ -18,7 +18,13 @@ from tests.helpers import export, run
 from tests.leaks import leaks
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.errors import ProblemsFound
-from tractatus_datasets.gate import MIN_IDENTIFIER_LENGTH, Identifiers, scan_release
+from tractatus_datasets.gate import (
+    MIN_IDENTIFIER_LENGTH,
+    Identifiers,
+    _fingerprint,
+    _fingerprints,
+    scan_release,
+)
 
 FULL = "data/full/train-00000-of-00001.parquet"
 BY_CATEGORY = {leak.category: leak.value for leak in leaks()}
@@ -210,3 +216,37 @@ def test_unkeyed_hashes_of_many_tokens_are_each_tokens_answer(
     ]
     assert identifiers.unkeyed_hashes(pa.array(tokens)).tolist() == expected
     assert identifiers.unkeyed_hashes(tokens).tolist() == expected
+
+
+@given(values=st.lists(st.text(min_size=1, max_size=40), max_size=20))
+def test_fingerprints_of_many_values_are_each_values_fingerprint(values: list[str]) -> None:
+    """The numpy way gives, value by value, the polynomial hash the gate defines (`_fingerprint`)."""
+    assert _fingerprints(values).tolist() == [_fingerprint(value) for value in values]
+
+
+def test_a_shard_is_scanned_row_group_by_row_group_with_rows_counted_across_groups(tmp_path: Path) -> None:
+    pseudonym = "0123456789abcdef" * 2
+    ip = ".".join(["203", "0", "113", "9"])
+    table = pa.table(
+        {
+            "decision_id": [
+                pseudonym,
+                pseudonym,
+                pseudonym,
+                "not-a-pseudonym",
+                pseudonym,
+                "x" * 32,
+                pseudonym,
+            ],
+            "rules_checked": [["inst_1"], [], ["inst_2", ip], ["inst_3"], [ip, ip], ["inst_4"], [ip]],
+        }
+    )
+    (tmp_path / "data").mkdir()
+    pq.write_table(table, tmp_path / "data" / "shard.parquet", row_group_size=2)
+    assert pq.ParquetFile(tmp_path / "data" / "shard.parquet").num_row_groups == 4
+    result = scan_release(tmp_path, Identifiers(), frozenset({"decision_id"}), part="data")
+    assert [(f.column, f.location, f.detector, f.count) for f in result.findings] == [
+        ("decision_id", 3, "not_a_pseudonym", 2),
+        ("rules_checked", 2, "ipv4", 4),
+    ]
+    assert result.cells == 7 + 8
