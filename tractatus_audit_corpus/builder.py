@@ -265,5 +265,6 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             identifiers=collected.identifiers,
             previous=previous,
             stages=stage,
+            rows_written=open_until_written.close,  # DuckDB's memory back before the gate runs
         )
     return manifest

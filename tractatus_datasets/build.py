@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tractatus_datasets.card import CARD_NAME, CardContent, render_card
 from tractatus_datasets.citation import CHANGELOG_NAME, CITATION_NAME, render_changelog, render_citation
@@ -20,7 +19,7 @@ from tractatus_datasets.errors import Problem, ProblemsFound
 from tractatus_datasets.gate import GateResult, Identifiers, scan_release
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import MANIFEST_NAME, Counts, KeyInfo, Manifest, SourceInfo, write_manifest
-from tractatus_datasets.parquet import Rows, write_shards
+from tractatus_datasets.parquet import Rows, shard_nbytes, write_shards
 from tractatus_datasets.previous import Previous
 from tractatus_datasets.progress import progress
 from tractatus_datasets.release import Staging
@@ -47,6 +46,7 @@ def write_release(
     identifiers: Identifiers | None = None,
     previous: Previous | None = None,
     stages: Stages | None = None,
+    rows_written: Callable[[], None] | None = None,
 ) -> Manifest:
     """Write everything into `staging.folder`, pass it through the leak gate, and validate it as
     `tractatus-datasets validate` would (which includes a fresh load); exit 1 if either fails.
@@ -54,7 +54,8 @@ def write_release(
 
     The gate scans the data first, so that the manifest and card can report what it scanned, then
     the card and manifest once they are written. With `previous` (the release this one continues),
-    the manifest and card name it and the changelog keeps its entries.
+    the manifest and card name it and the changelog keeps its entries. `rows_written` is called
+    once the shards are written, to free what produced `tables` (a database) before the checks.
     """
     root, stage = staging.folder, stages or Stages()
     counts = counts.model_copy(
@@ -73,6 +74,8 @@ def write_release(
             if table.schema != config.features.arrow_schema:  # a bug, not bad data
                 raise ValueError(f"table for {config.name} does not match its features")
             shards += write_shards(table, root, config.name, max_shard_rows)
+    if rows_written is not None:
+        rows_written()
     with stage("leak gate"):
         data_gate = _gate(root, spec, identifiers, part="data")
     manifest = Manifest(
@@ -94,7 +97,7 @@ def write_release(
         # Measured on the shards as read back, so the figure depends on the rows alone, not on
         # how the writer's tables happened to be laid out in memory.
         table_bytes = {
-            config.name: sum(pq.read_table(root / s.path).nbytes for s in shards if s.config == config.name)
+            config.name: sum(shard_nbytes(root / s.path) for s in shards if s.config == config.name)
             for config in spec.configs
         }
         prose = content(manifest)

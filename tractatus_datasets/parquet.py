@@ -23,6 +23,7 @@ __all__ = [
     "ShardInfo",
     "file_sha256",
     "read_shards",
+    "shard_nbytes",
     "write_shards",
 ]
 
@@ -128,6 +129,12 @@ def write_shards(rows: pa.Table | Rows, root: Path, config: str, max_rows: int) 
     if reader.take(1).num_rows:
         raise ValueError(f"{config}: more rows than the {rows.num_rows} announced")
     return shards
+
+
+def shard_nbytes(path: Path) -> int:
+    """The Arrow size (`Table.nbytes`) of a shard's rows, read one row group at a time."""
+    shard = pq.ParquetFile(path)
+    return sum(shard.read_row_group(group).nbytes for group in range(shard.num_row_groups))
 
 
 def read_shards(root: Path, paths: list[str], schema: pa.Schema) -> pa.Table:

@@ -97,3 +97,39 @@ def test_counts_that_do_not_reconcile_stop_the_release_before_anything_is_writte
         "  MANIFEST.json: counts: read 29 != exported 28 + quarantined 0 + duplicates 0"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["built"]
+
+
+def test_what_made_the_rows_is_let_go_once_the_shards_are_written(tmp_path: Path) -> None:
+    """`rows_written` runs after the last shard and before the checks (a database closes there)."""
+    built = tmp_path / "built"
+    export_evolution(
+        ExportOptions(source=None, out=built, version="1.0.0", max_shard_rows=10),
+        EvolutionOptions(today=dt.date(2026, 11, 24)),
+    )
+    manifest = read_manifest(built)
+    tables = {
+        config.name: read_shards(
+            built, [s.path for s in manifest.shards if s.config == config.name], config.features.arrow_schema
+        )
+        for config in SPEC.configs
+    }
+    seen: list[list[str]] = []
+    with staged_release(tmp_path / "again") as staging:
+        write_release(
+            staging,
+            SPEC,
+            tables,
+            version="1.0.1",
+            release_date=manifest.release_date,
+            source=manifest.source,
+            key=None,
+            counts=manifest.counts,
+            options=manifest.options,
+            content=lambda m: CardContent(summary="s", sections=[]),
+            max_shard_rows=10,
+            rows_written=lambda: seen.append(
+                sorted(p.relative_to(staging.folder).as_posix() for p in staging.folder.rglob("*.*"))
+            ),
+        )
+    assert seen == [sorted(s.path for s in manifest.shards)]  # every shard, and nothing else yet
+    assert len(seen[0]) > 3
