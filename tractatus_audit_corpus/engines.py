@@ -32,7 +32,7 @@ from tractatus_datasets.records import RawRecord
 
 __all__ = ["LINES_PER_PART", "Engine", "run_batches", "run_tasks"]
 
-LINES_PER_PART = 50_000
+LINES_PER_PART = 20_000  # a worker holds one part's rows: about 3.5 kB of memory a line
 
 
 class Engine(StrEnum):
