@@ -6,12 +6,13 @@ import datetime as dt
 import fcntl
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from tractatus_datasets.build import write_release
 from tractatus_datasets.card import CardContent
 from tractatus_datasets.errors import ProblemsFound, UsageError
-from tractatus_datasets.manifest import read_manifest
+from tractatus_datasets.manifest import Manifest, read_manifest
 from tractatus_datasets.parquet import read_shards
 from tractatus_datasets.plugins import ExportOptions
 from tractatus_datasets.release import quarantine_path, remove_abandoned, staged_release
@@ -64,19 +65,24 @@ def test_an_existing_release_is_never_replaced(tmp_path: Path) -> None:
         pass
 
 
-def test_counts_that_do_not_reconcile_stop_the_release_before_anything_is_written(tmp_path: Path) -> None:
-    built = tmp_path / "built"
+def _built(folder: Path, max_shard_rows: int) -> tuple[Manifest, dict[str, pa.Table]]:
+    """An evolution-log release written to `folder`: its manifest and its rows, config by config."""
     export_evolution(
-        ExportOptions(source=None, out=built, version="1.0.0", max_shard_rows=100),
+        ExportOptions(source=None, out=folder, version="1.0.0", max_shard_rows=max_shard_rows),
         EvolutionOptions(today=dt.date(2026, 11, 24)),
     )
-    manifest = read_manifest(built)
+    manifest = read_manifest(folder)
     tables = {
         config.name: read_shards(
-            built, [s.path for s in manifest.shards if s.config == config.name], config.features.arrow_schema
+            folder, [s.path for s in manifest.shards if s.config == config.name], config.features.arrow_schema
         )
         for config in SPEC.configs
     }
+    return manifest, tables
+
+
+def test_counts_that_do_not_reconcile_stop_the_release_before_anything_is_written(tmp_path: Path) -> None:
+    manifest, tables = _built(tmp_path / "built", max_shard_rows=100)
     lost_one = manifest.counts.model_copy(update={"read": manifest.counts.read + 1})
     with pytest.raises(ProblemsFound) as caught, staged_release(tmp_path / "again") as staging:
         write_release(
@@ -101,18 +107,7 @@ def test_counts_that_do_not_reconcile_stop_the_release_before_anything_is_writte
 
 def test_what_made_the_rows_is_let_go_once_the_shards_are_written(tmp_path: Path) -> None:
     """`rows_written` runs after the last shard and before the checks (a database closes there)."""
-    built = tmp_path / "built"
-    export_evolution(
-        ExportOptions(source=None, out=built, version="1.0.0", max_shard_rows=10),
-        EvolutionOptions(today=dt.date(2026, 11, 24)),
-    )
-    manifest = read_manifest(built)
-    tables = {
-        config.name: read_shards(
-            built, [s.path for s in manifest.shards if s.config == config.name], config.features.arrow_schema
-        )
-        for config in SPEC.configs
-    }
+    manifest, tables = _built(tmp_path / "built", max_shard_rows=10)
     seen: list[list[str]] = []
     with staged_release(tmp_path / "again") as staging:
         write_release(
