@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -12,10 +13,10 @@ import pytest
 from tractatus_datasets.build import write_release
 from tractatus_datasets.card import CardContent
 from tractatus_datasets.errors import ProblemsFound, UsageError
-from tractatus_datasets.manifest import Manifest, read_manifest
+from tractatus_datasets.manifest import Counts, Manifest, read_manifest
 from tractatus_datasets.parquet import read_shards
 from tractatus_datasets.plugins import ExportOptions
-from tractatus_datasets.release import quarantine_path, remove_abandoned, staged_release
+from tractatus_datasets.release import Staging, quarantine_path, remove_abandoned, staged_release
 from tractatus_evolution_log.builder import SPEC, EvolutionOptions, export_evolution
 
 
@@ -81,23 +82,36 @@ def _built(folder: Path, max_shard_rows: int) -> tuple[Manifest, dict[str, pa.Ta
     return manifest, tables
 
 
+def _release_again(
+    staging: Staging,
+    manifest: Manifest,
+    tables: dict[str, pa.Table],
+    counts: Counts,
+    max_shard_rows: int,
+    **extra: Any,
+) -> Manifest:
+    """Those rows written again as version 1.0.1, with `counts`."""
+    return write_release(
+        staging,
+        SPEC,
+        tables,
+        version="1.0.1",
+        release_date=manifest.release_date,
+        source=manifest.source,
+        key=None,
+        counts=counts,
+        options=manifest.options,
+        content=lambda m: CardContent(summary="s", sections=[]),
+        max_shard_rows=max_shard_rows,
+        **extra,
+    )
+
+
 def test_counts_that_do_not_reconcile_stop_the_release_before_anything_is_written(tmp_path: Path) -> None:
     manifest, tables = _built(tmp_path / "built", max_shard_rows=100)
     lost_one = manifest.counts.model_copy(update={"read": manifest.counts.read + 1})
     with pytest.raises(ProblemsFound) as caught, staged_release(tmp_path / "again") as staging:
-        write_release(
-            staging,
-            SPEC,
-            tables,
-            version="1.0.1",
-            release_date=manifest.release_date,
-            source=manifest.source,
-            key=None,
-            counts=lost_one,
-            options=manifest.options,
-            content=lambda m: CardContent(summary="s", sections=[]),
-            max_shard_rows=100,
-        )
+        _release_again(staging, manifest, tables, lost_one, max_shard_rows=100)
     assert caught.value.report() == (
         "the counts do not reconcile, so a record may have been lost; nothing was published\n"
         "  MANIFEST.json: counts: read 29 != exported 28 + quarantined 0 + duplicates 0"
@@ -110,17 +124,11 @@ def test_what_made_the_rows_is_let_go_once_the_shards_are_written(tmp_path: Path
     manifest, tables = _built(tmp_path / "built", max_shard_rows=10)
     seen: list[list[str]] = []
     with staged_release(tmp_path / "again") as staging:
-        write_release(
+        _release_again(
             staging,
-            SPEC,
+            manifest,
             tables,
-            version="1.0.1",
-            release_date=manifest.release_date,
-            source=manifest.source,
-            key=None,
-            counts=manifest.counts,
-            options=manifest.options,
-            content=lambda m: CardContent(summary="s", sections=[]),
+            manifest.counts,
             max_shard_rows=10,
             rows_written=lambda: seen.append(
                 sorted(p.relative_to(staging.folder).as_posix() for p in staging.folder.rglob("*.*"))
