@@ -20,20 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from datasets import ClassLabel
 
 from tractatus_audit_corpus.models import FullRow, check_rows
 from tractatus_audit_corpus.normalise import Normalised, normalise
 from tractatus_audit_corpus.stages import IDENTIFYING_FIELDS, anonymise, validate
-from tractatus_audit_corpus.vocab import (
-    Action,
-    Decision,
-    Domain,
-    Outcome,
-    PressureLevel,
-    Service,
-    Severity,
-    SourceFormat,
-)
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.features import features_of
 from tractatus_datasets.gate import Identifiers
@@ -175,25 +166,19 @@ class _Columns:
         return pa.Table.from_arrays(arrays, schema=_SCHEMA)
 
 
-_SCHEMA = features_of(FullRow).arrow_schema
+_FEATURES = features_of(FullRow)
+_SCHEMA = _FEATURES.arrow_schema
 _STEP_SECONDS = {
     Granularity.SECOND: 1,
     Granularity.MINUTE: 60,
     Granularity.HOUR: 3600,
     Granularity.DAY: 86400,
 }
-_CODES: dict[str, dict[Any, int]] = {
-    name: {member: code for code, member in enumerate(enum)}
-    for name, enum in (
-        ("service", Service),
-        ("action", Action),
-        ("decision", Decision),
-        ("outcome", Outcome),
-        ("domain", Domain),
-        ("context_pressure", PressureLevel),
-        ("severity", Severity),
-        ("source_format", SourceFormat),
-    )
+# Class-label columns: value → stored integer (a StrEnum member finds its value's entry).
+_CODES: dict[str, dict[str, int]] = {
+    name: {label: code for code, label in enumerate(feature.names)}
+    for name, feature in _FEATURES.items()
+    if isinstance(feature, ClassLabel)
 }
 
 
