@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,6 +89,13 @@ def decode_counts(text: str) -> dict[str, int]:
     """
     pairs = (item.split("=") for item in text.split(";") if item)
     return {name: int(count) for name, count in pairs}
+
+
+def _add_encoded(tally: Tally, encoded: list[str]) -> None:
+    """Add up rows' counts as `_encode_counts` wrote them (rows repeat a few patterns)."""
+    for text, rows in Counter(encoded).items():
+        for name, count in decode_counts(text).items():
+            tally.add(name, count * rows)
 
 
 def _microseconds(time: dt.datetime) -> int:
@@ -218,8 +226,8 @@ def _run_records(
         seq.append((index << _PART_SHIFT) | position)
         row_events.append(_encode_counts(own_events))
         row_dropped.append(_encode_counts(own_dropped))
-        result.events.merge(own_events)
-        result.dropped.merge(own_dropped)
+    _add_encoded(result.events, row_events)
+    _add_encoded(result.dropped, row_dropped)
     table = columns.table()
     check_rows(table)
     internal = (seq, columns.exact, row_events, row_dropped)
