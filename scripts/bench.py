@@ -178,7 +178,11 @@ def main() -> None:
         "--workdir", type=Path, help="keep the generated source here (default: a temporary folder)"
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        write_sample(args.generate, records=args.records)
+        return
     if args.child:
         kind, source, out = args.child
         run = run_export if kind == "export" else run_baseline
@@ -189,7 +193,10 @@ def main() -> None:
         source = workdir / f"source-{args.records}"
         if not source.exists():
             started = time.perf_counter()
-            write_sample(source, records=args.records)
+            # In a process of its own: the kernel counts a parent's resident pages in the peak of
+            # every child it forks, until the child execs, so this process must stay small.
+            command = [sys.executable, __file__, "--records", str(args.records), "--generate", str(source)]
+            subprocess.run(command, check=True)
             print(f"generated {args.records:,} source documents in {time.perf_counter() - started:.1f} s")
         megabytes = _source_bytes(source) / 1e6
         print(f"source: {megabytes:,.1f} MB ({megabytes * 1e6 / args.records:,.0f} bytes a record)")
