@@ -1,5 +1,7 @@
-"""The per-record stages after normalisation: anonymise → validate. `batches.run_records` runs them
-over each part of the source; every record that does not become a row is quarantined with a reason.
+"""The per-record stages after normalisation, one row at a time: anonymise → validate. They are the
+reference: `batches.run_records` gives the same values column by column (a test holds the two
+equal) and calls them only for a row the model could refuse; every record that does not become a
+row is quarantined with a reason.
 """
 
 from __future__ import annotations

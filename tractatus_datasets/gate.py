@@ -29,7 +29,6 @@ __all__ = ["MIN_IDENTIFIER_LENGTH", "Finding", "GateResult", "Identifiers", "sca
 
 MIN_IDENTIFIER_LENGTH = 6  # shorter ids ("s-1") would match ordinary words; they are not searched
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
-_HEX = re.compile(r"[0-9a-fA-F]+")
 _HEX_TOKEN = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{16,64}(?![0-9a-fA-F])")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{16,64}")
 _DIGEST_KEYS = frozenset({"sha256", "digest", "schema_hash", "fingerprint"})
@@ -60,7 +59,8 @@ def _fingerprints(values: list[str]) -> np.ndarray:
     """`_fingerprint` of each of `values` (none empty), all at once."""
     if not values:
         return np.empty(0, dtype=np.uint64)
-    codes = np.frombuffer("".join(values).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    text = "".join(values).encode("utf-32-le", "surrogatepass")  # a lone surrogate is its code point
+    codes = np.frombuffer(text, dtype=np.uint32).astype(np.uint64)
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     ends = np.cumsum(lengths)
     from_end = np.repeat(ends, lengths) - 1 - np.arange(len(codes))  # each code's power of the base

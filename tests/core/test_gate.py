@@ -222,6 +222,8 @@ def test_unkeyed_hashes_of_many_tokens_are_each_tokens_answer(
 def test_fingerprints_of_many_values_are_each_values_fingerprint(values: list[str]) -> None:
     """The numpy way gives, value by value, the polynomial hash the gate defines (`_fingerprint`)."""
     assert _fingerprints(values).tolist() == [_fingerprint(value) for value in values]
+    lone = "id-\ud800-7"  # half a UTF-16 pair, as a JSON escape can give
+    assert _fingerprints([*values, lone]).tolist()[-1] == _fingerprint(lone)
 
 
 def test_a_shard_is_scanned_row_group_by_row_group_with_rows_counted_across_groups(tmp_path: Path) -> None:
