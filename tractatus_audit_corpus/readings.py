@@ -5,6 +5,7 @@ Each function takes the raw values, returns corpus values, and counts what it ha
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -59,27 +60,20 @@ def _rule_ids(values: Iterable[Any]) -> tuple[list[str], int]:
 
 
 # A service checks the same few lists of rules again and again: each list's reading is kept.
-_READ_LISTS: dict[tuple[str, ...], tuple[list[str], int]] = {}
-_READ_LISTS_MAX = 4096
+# Equal keys read alike: values that are not strings (1, 1.0, True) are all dropped.
+_read_list = functools.lru_cache(maxsize=4096)(_rule_ids)
 
 
 def rule_ids(values: list[Any], tally: Tally, counter: str) -> list[str]:
     """The rule ids among `values`, each once, in order; every other value is counted as `counter`."""
     if not values:
         return []
-    key = tuple(values)
-    try:  # equal keys read alike: values that are not strings (1, 1.0, True) are all dropped
-        read = _READ_LISTS.get(key)
-    except TypeError:  # an object or a list among the values
-        read = _rule_ids(values)
-    else:
-        if read is None:
-            if len(_READ_LISTS) >= _READ_LISTS_MAX:
-                _READ_LISTS.clear()
-            read = _READ_LISTS[key] = _rule_ids(key)
-    kept, dropped = read
+    try:
+        kept, dropped = _read_list(tuple(values))
+    except TypeError:  # an object or a list among the values: nothing to key on
+        kept, dropped = _rule_ids(values)
     tally.add(counter, dropped)
-    return list(kept)
+    return list(kept)  # the kept reading is shared: the row gets its own list
 
 
 def service_of(raw: str | None, action: Action, tally: Tally) -> Service:

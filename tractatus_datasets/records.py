@@ -18,6 +18,7 @@ whole. A byte-order mark, CRLF line ends and blank lines are accepted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import json
 import re
@@ -128,6 +129,8 @@ def _has_lone_surrogate(value: Any) -> bool:
 _UTC_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{1,9})?Z")
 
 
+# A document's `timestamp`, `createdAt` and `updatedAt` are mostly one moment: the last few are kept.
+@functools.lru_cache(maxsize=4)
 def _utc_date(text: str) -> dt.datetime | None:
     """A mongoexport UTC date as `bson` reads it; None when it is another form, or impossible."""
     if (match := _UTC_DATE.fullmatch(text)) is None:
@@ -141,18 +144,10 @@ def _utc_date(text: str) -> dt.datetime | None:
         return None  # an impossible date: let `bson` reject it in its own words
 
 
-# A document's `timestamp`, `createdAt` and `updatedAt` are mostly one moment: the last date read.
-_last_date: tuple[str, dt.datetime | None] = ("", None)
-
-
 def _object_hook(obj: dict[str, Any]) -> Any:
-    global _last_date
     date = obj.get("$date")
-    if isinstance(date, str) and len(obj) == 1:
-        if date != _last_date[0]:
-            _last_date = (date, _utc_date(date))
-        if _last_date[1] is not None:
-            return _last_date[1]
+    if isinstance(date, str) and len(obj) == 1 and (parsed := _utc_date(date)) is not None:
+        return parsed
     return json_util.object_hook(obj, EJSON_OPTIONS)
 
 
