@@ -10,8 +10,10 @@ import re
 from collections.abc import Sequence
 from typing import Annotated
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from datasets import ClassLabel
 from pydantic import BaseModel, ConfigDict, Field
 
 from tractatus_audit_corpus.mapping import KNOWN_VERDICTS
@@ -29,7 +31,7 @@ from tractatus_audit_corpus.vocab import (
     Severity,
     SourceFormat,
 )
-from tractatus_datasets.features import Float32, UtcDate, UtcTimestamp
+from tractatus_datasets.features import Float32, UtcDate, UtcTimestamp, features_of, is_nullable
 
 __all__ = ["AggregatedRow", "FullRow", "IncidentRow", "check_rows"]
 
@@ -138,17 +140,12 @@ class AggregatedRow(BaseModel):
 # The model's patterns as RE2 (Arrow's engine) reads them: RE2's `\d` is ASCII only, Python's
 # and the model's are every decimal digit.
 _RE2_RULE_ID = RULE_ID_PATTERN.replace(r"\d", r"\p{Nd}")
-_LABEL_COLUMNS = {
-    "service": Service,
-    "action": Action,
-    "decision": Decision,
-    "outcome": Outcome,
-    "domain": Domain,
-    "context_pressure": PressureLevel,
-    "severity": Severity,
-    "source_format": SourceFormat,
+_LABEL_COUNTS = {
+    name: feature.num_classes
+    for name, feature in features_of(FullRow).items()
+    if isinstance(feature, ClassLabel)
 }
-_OPTIONAL = frozenset({"session", "boundary", "pressure_score", "severity", "duration_ms"})
+_REQUIRED = [name for name, field in FullRow.model_fields.items() if not is_nullable(field)]
 
 
 def _outside(column: pa.ChunkedArray, allowed: Sequence[str]) -> pa.ChunkedArray:
@@ -158,15 +155,13 @@ def _outside(column: pa.ChunkedArray, allowed: Sequence[str]) -> pa.ChunkedArray
 
 def _broken(table: pa.Table) -> dict[str, pa.Array]:
     """Per column, where the stored `full` rows break a constraint of `FullRow` (a bool per row)."""
-    broken = {
-        name: pc.invert(pc.is_valid(table[name])) for name in table.column_names if name not in _OPTIONAL
-    }
+    broken = {name: pc.invert(pc.is_valid(table[name])) for name in _REQUIRED}
     for name in ("decision_id", "session"):
         broken[f"{name} pattern"] = pc.invert(pc.match_substring_regex(table[name], PSEUDONYM_PATTERN))
     broken["verdict vocabulary"] = _outside(table["verdict"], KNOWN_VERDICTS)
     broken["boundary vocabulary"] = _outside(table["boundary"], [*LABELS, RARE_STRING])
-    for name, enum in _LABEL_COLUMNS.items():
-        broken[f"{name} label"] = pc.or_(pc.less(table[name], 0), pc.greater_equal(table[name], len(enum)))
+    for name, count in _LABEL_COUNTS.items():
+        broken[f"{name} label"] = pc.or_(pc.less(table[name], 0), pc.greater_equal(table[name], count))
     broken["pressure_score range"] = pc.or_(
         pc.less(table["pressure_score"], 0), pc.greater(table["pressure_score"], 1)
     )
@@ -175,7 +170,7 @@ def _broken(table: pa.Table) -> dict[str, pa.Array]:
         column = table[name].combine_chunks()
         bad = pc.invert(pc.match_substring_regex(pc.list_flatten(column), _RE2_RULE_ID))
         rows = pc.list_parent_indices(column).filter(bad)
-        broken[f"{name} pattern"] = pc.is_in(pa.array(range(len(table)), pa.int64()), rows)
+        broken[f"{name} pattern"] = pc.is_in(pa.array(np.arange(len(table), dtype=np.int64)), rows)
     return broken
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "describe_type",
     "features_of",
     "field_rows",
+    "is_nullable",
     "label_order",
     "rows_from_table",
     "to_arrow_table",
@@ -112,7 +113,8 @@ def describe_type(feature: Any, nullable: bool = False) -> str:
     return f"{text}, nullable" if nullable else text
 
 
-def _is_nullable(field: FieldInfo) -> bool:
+def is_nullable(field: FieldInfo) -> bool:
+    """Whether the column may hold nulls (`X | None`)."""
     return _strip_optional(field.annotation)[1]
 
 
@@ -120,7 +122,7 @@ def field_rows(model: type[BaseModel]) -> list[tuple[str, str, str]]:
     """(column, type, description) for every column, in schema order."""
     features = features_of(model)
     return [
-        (name, describe_type(features[name], _is_nullable(field)), field.description or "")
+        (name, describe_type(features[name], is_nullable(field)), field.description or "")
         for name, field in model.model_fields.items()
     ]
 
