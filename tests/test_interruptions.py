@@ -144,6 +144,13 @@ def _children(root: int) -> set[int]:
     return children
 
 
+def _command(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""  # gone meanwhile
+
+
 def _start_with_workers(
     source: Path, out: Path, stderr: int = subprocess.DEVNULL
 ) -> tuple[subprocess.Popen[str], set[int]]:
@@ -157,8 +164,8 @@ def _start_with_workers(
     )
     deadline, workers = time.monotonic() + 120, set()
     while time.monotonic() < deadline and process.poll() is None and len(workers) < 2:
-        # The workers are the children of the fork server, a child of the export.
-        workers = set().union(*map(_children, _children(process.pid)))
+        # The workers are the export's children that run `spawn_main` (not its resource tracker).
+        workers = {pid for pid in _children(process.pid) if b"spawn_main" in _command(pid)}
         time.sleep(0.01)
     assert len(workers) == 2, "the export did not start its workers"
     return process, workers

@@ -3,6 +3,7 @@ processes, or a Dask cluster (a real local one, two worker processes)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -55,6 +56,28 @@ def test_a_sample_in_many_parts_gives_the_release_of_one_part(sample_source: Pat
     assert _everything(tmp_path / "many") == _everything(tmp_path / "one")
     assert manifest.counts.read == 2_000
     assert (sample_source / "legacy").is_dir()  # the dump and the legacy files: several files are cut
+
+
+def _helper_processes() -> set[tuple[int, bytes]]:
+    """This process's children, by pid and command line, except multiprocessing's resource
+    tracker (one per process, started once, a few MB)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if parent == os.getpid() and b"resource_tracker" not in command:
+            found.add((int(stat.parent.name), command))
+    return found
+
+
+def test_no_process_stays_behind_the_workers(sample_source: Path, tmp_path: Path) -> None:
+    # A fork server would: resident through every later stage, with all the stages' imports.
+    before = _helper_processes()
+    export(sample_source, tmp_path / "many", k=5, lines_per_part=333, workers=2)
+    assert _helper_processes() - before == set()
 
 
 def _rows(out: Path, config: str) -> list[dict[str, object]]:
