@@ -156,6 +156,7 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
             collected.dropped.merge(result.dropped)
             collected.identifiers.update(result.identifiers)
             bar.update(result.read)
+    collected.identifiers.freeze()  # now, while this process holds little else
     if source.uri is not None:
         collected.digest = "sha256:" + digest.hexdigest()
     return collected

@@ -129,6 +129,24 @@ def _hex_prefixes(tokens: pa.Array) -> np.ndarray:
     return prefixes
 
 
+_NONE = np.empty(0, dtype=np.uint64)
+
+
+def _sorted_union(arrays: list[np.ndarray]) -> np.ndarray:
+    """The distinct values of `arrays`, sorted; sorted in place, so that at most about twice
+    their size is ever held (`np.unique` would hold four times as much)."""
+    joined = np.concatenate(arrays)
+    arrays.clear()  # the caller's arrays stay alive only if the caller holds them
+    joined.sort()
+    if len(joined) < 2:
+        return joined
+    first = np.empty(len(joined), dtype=bool)
+    first[0] = True
+    np.not_equal(joined[1:], joined[:-1], out=first[1:])
+    distinct: np.ndarray = joined[first]
+    return distinct
+
+
 class Identifiers:
     """The raw identifiers of a source (session ids, user ids, IPs…) and their unkeyed hashes, as
     fingerprints. Workers fill one each; `update` merges them.
@@ -142,9 +160,9 @@ class Identifiers:
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._new: set[str] = set()  # added since the last `freeze`: repeats cost nothing
-        self._merged: list[tuple[np.ndarray, np.ndarray]] = []  # from `update`
-        self._prints = np.empty(0, dtype=np.uint64)
-        self._digests = np.empty(0, dtype=np.uint64)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []  # from `update`, not yet folded in
+        self._pending_size = 0
+        self._prints = self._digests = _NONE
         self._lengths: set[int] = set()
         for value in values:
             self.add(value)
@@ -156,20 +174,31 @@ class Identifiers:
 
     def freeze(self) -> Identifiers:
         """Fold what was added into the sorted fingerprints (small to pickle, quick to search)."""
-        if self._new or self._merged:
+        if self._new:
             new = list(self._new)
+            self._new = set()
             self._lengths.update(map(len, new))
-            prints = [self._prints, _fingerprints(new), *(p for p, _ in self._merged)]
-            digests = [self._digests, _digest_prefixes(new), *(d for _, d in self._merged)]
-            self._prints = np.unique(np.concatenate(prints))
-            self._digests = np.unique(np.concatenate(digests))
-        self._new, self._merged = set(), []
+            self._pending.append((_fingerprints(new), _digest_prefixes(new)))
+        if self._pending:
+            prints = [self._prints, *(p for p, _ in self._pending)]
+            digests = [self._digests, *(d for _, d in self._pending)]
+            # Only the lists hold the arrays now, so each is freed once it has been joined.
+            self._pending, self._pending_size = [], 0
+            self._prints = self._digests = _NONE
+            self._prints = _sorted_union(prints)
+            self._digests = _sorted_union(digests)
         return self
 
     def update(self, other: Identifiers) -> None:
+        """Add another's identifiers. They are folded in once as many are waiting as are already
+        folded, so that a source's millions of identifiers never wait as thousands of arrays, nor
+        are re-sorted for every part."""
         other.freeze()
-        self._merged.append((other._prints, other._digests))
+        self._pending.append((other._prints, other._digests))
+        self._pending_size += len(other._prints)
         self._lengths |= other._lengths
+        if self._pending_size >= max(len(self._prints), 1 << 16):
+            self.freeze()
 
     @property
     def count(self) -> int:

@@ -179,6 +179,20 @@ def test_identifiers_are_found_wherever_they_occur(identifiers: list[str], text:
     assert merged.count == len(set(searched))
 
 
+def test_identifiers_merged_from_many_parts_are_all_kept_through_every_fold() -> None:
+    # 40 parts of 5,000, each sharing half its ids with the part before: enough to be folded in
+    # several times on the way (and once more at the end), as a large source's parts are.
+    parts = [[f"session-{n:07d}" for n in range(start, start + 5_000)] for start in range(0, 100_000, 2_500)]
+    merged = Identifiers()
+    for part in parts:
+        merged.update(Identifiers(part))
+    assert merged.count == 102_500
+    for value in ("session-0000000", "session-0051234", "session-0102499"):
+        assert merged.in_text(f"from {value}.")
+        assert merged.is_unkeyed_hash(hashlib.sha256(value.encode()).hexdigest())
+    assert not merged.in_text("session-0102500") and not merged.is_unkeyed_hash("0" * 32)
+
+
 @given(identifier=st.text(min_size=MIN_IDENTIFIER_LENGTH, max_size=30).filter(lambda v: v == v.strip()))
 def test_unkeyed_hashes_of_identifiers_are_found_whole_cut_and_in_either_case(identifier: str) -> None:
     identifiers = Identifiers([identifier])
