@@ -156,7 +156,6 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
             collected.dropped.merge(result.dropped)
             collected.identifiers.update(result.identifiers)
             bar.update(result.read)
-    collected.identifiers.freeze()  # now, while this process holds little else
     if source.uri is not None:
         collected.digest = "sha256:" + digest.hexdigest()
     return collected
@@ -208,6 +207,8 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
         try:
             with stage("read, normalise, anonymise, validate"):
                 collected = _collect(source, audit, staging.scratch / "rows", quarantine)
+                # Folded in now, while this process holds little else; searched only by the gate.
+                collected.identifiers.keep_on_disk(staging.scratch / "identifiers")
         finally:
             quarantine.close()
         if not collected.rows:

@@ -42,7 +42,7 @@ from tractatus_datasets.pipeline import Tally
 
 __all__ = ["Derived", "derive_release"]
 
-MEMORY_LIMIT = "384MB"
+MEMORY_LIMIT = "320MB"
 _FULL = list(FullRow.model_fields)
 
 

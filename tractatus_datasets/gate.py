@@ -189,6 +189,18 @@ class Identifiers:
             self._digests = _sorted_union(digests)
         return self
 
+    def keep_on_disk(self, folder: Path) -> Identifiers:
+        """Fold everything in, then keep the fingerprints in files under `folder`, mapped into
+        memory and read only when searched: at 32 bytes an identifier, a large source's need not
+        stay resident through the stages that do not search them."""
+        self.freeze()
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("_prints", "_digests"):
+            path = folder / f"{name.lstrip('_')}.npy"
+            np.save(path, getattr(self, name))
+            setattr(self, name, np.load(path, mmap_mode="r"))
+        return self
+
     def update(self, other: Identifiers) -> None:
         """Add another's identifiers. They are folded in once as many are waiting as are already
         folded, so that a source's millions of identifiers never wait as thousands of arrays, nor

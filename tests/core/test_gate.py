@@ -193,6 +193,17 @@ def test_identifiers_merged_from_many_parts_are_all_kept_through_every_fold() ->
     assert not merged.in_text("session-0102500") and not merged.is_unkeyed_hash("0" * 32)
 
 
+def test_identifiers_kept_on_disk_answer_as_before_and_take_more(tmp_path: Path) -> None:
+    values = ["2025-10-07-001", "203.0.113.7", "agent-session-9f3c"]
+    kept = Identifiers(values[:2]).keep_on_disk(tmp_path / "ids")
+    assert sorted(p.name for p in (tmp_path / "ids").iterdir()) == ["digests.npy", "prints.npy"]
+    assert kept.count == 2 and kept.in_text("session 2025-10-07-001 ended")
+    assert kept.is_unkeyed_hash(hashlib.sha256(b"203.0.113.7").hexdigest()[:16])
+    assert not kept.in_text(values[2])
+    kept.update(Identifiers(values[2:]))  # still open to more: they are folded in beside the files
+    assert kept.count == 3 and kept.in_text(f"from {values[2]}") and kept.in_text("203.0.113.7")
+
+
 @given(identifier=st.text(min_size=MIN_IDENTIFIER_LENGTH, max_size=30).filter(lambda v: v == v.strip()))
 def test_unkeyed_hashes_of_identifiers_are_found_whole_cut_and_in_either_case(identifier: str) -> None:
     identifiers = Identifiers([identifier])
