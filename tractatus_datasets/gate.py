@@ -195,10 +195,10 @@ class Identifiers:
         stay resident through the stages that do not search them."""
         self.freeze()
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("_prints", "_digests"):
-            path = folder / f"{name.lstrip('_')}.npy"
-            np.save(path, getattr(self, name))
-            setattr(self, name, np.load(path, mmap_mode="r"))
+        np.save(folder / "prints.npy", self._prints)
+        np.save(folder / "digests.npy", self._digests)
+        self._prints = np.load(folder / "prints.npy", mmap_mode="r")
+        self._digests = np.load(folder / "digests.npy", mmap_mode="r")
         return self
 
     def update(self, other: Identifiers) -> None:
