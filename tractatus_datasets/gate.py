@@ -161,7 +161,6 @@ class Identifiers:
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._new: set[str] = set()  # added since the last `freeze`: repeats cost nothing
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []  # from `update`, not yet folded in
-        self._pending_size = 0
         self._prints = self._digests = _NONE
         self._lengths: set[int] = set()
         for value in values:
@@ -183,7 +182,7 @@ class Identifiers:
             prints = [self._prints, *(p for p, _ in self._pending)]
             digests = [self._digests, *(d for _, d in self._pending)]
             # Only the lists hold the arrays now, so each is freed once it has been joined.
-            self._pending, self._pending_size = [], 0
+            self._pending = []
             self._prints = self._digests = _NONE
             self._prints = _sorted_union(prints)
             self._digests = _sorted_union(digests)
@@ -207,9 +206,8 @@ class Identifiers:
         are re-sorted for every part."""
         other.freeze()
         self._pending.append((other._prints, other._digests))
-        self._pending_size += len(other._prints)
         self._lengths |= other._lengths
-        if self._pending_size >= max(len(self._prints), 1 << 16):
+        if sum(len(prints) for prints, _ in self._pending) >= max(len(self._prints), 1 << 16):
             self.freeze()
 
     @property
