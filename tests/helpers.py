@@ -190,3 +190,23 @@ def wait_for_port(port: int, server: subprocess.Popen[Any], what: str, seconds: 
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{what} did not start") from None
             time.sleep(0.2)
+
+
+def child_processes(root: int) -> set[int]:
+    """The pids of the processes whose parent is `root`."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == root:
+                children.add(int(stat.parent.name))
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+    return children
+
+
+def command_line(pid: int) -> bytes:
+    """A process's command line, NUL-separated; empty once it has ended."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""  # gone meanwhile

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import KEY, audit_export, cli, cli_env, file_digests, run
+from tests.helpers import KEY, audit_export, child_processes, cli, cli_env, command_line, file_digests, run
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.validate import validate_release
@@ -133,24 +133,6 @@ def test_a_killed_demo_leaves_no_demo_folder_and_a_rerun_succeeds(tmp_path: Path
     assert sorted(p.name for p in out.iterdir()) == ["audit-decisions", "evolution-log", "sample"]
 
 
-def _children(root: int) -> set[int]:
-    children = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == root:
-                children.add(int(stat.parent.name))
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-    return children
-
-
-def _command(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""  # gone meanwhile
-
-
 def _start_with_workers(
     source: Path, out: Path, stderr: int = subprocess.DEVNULL
 ) -> tuple[subprocess.Popen[str], set[int]]:
@@ -165,7 +147,7 @@ def _start_with_workers(
     deadline, workers = time.monotonic() + 120, set()
     while time.monotonic() < deadline and process.poll() is None and len(workers) < 2:
         # The workers are the export's children that run `spawn_main` (not its resource tracker).
-        workers = {pid for pid in _children(process.pid) if b"spawn_main" in _command(pid)}
+        workers = {pid for pid in child_processes(process.pid) if b"spawn_main" in command_line(pid)}
         time.sleep(0.01)
     assert len(workers) == 2, "the export did not start its workers"
     return process, workers

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import audit_export, export, file_digests, run
+from tests.helpers import audit_export, child_processes, command_line, export, file_digests, run
 from tractatus_audit_corpus.engines import Engine
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.errors import UsageError
@@ -61,16 +61,8 @@ def test_a_sample_in_many_parts_gives_the_release_of_one_part(sample_source: Pat
 def _helper_processes() -> set[tuple[int, bytes]]:
     """This process's children, by pid and command line, except multiprocessing's resource
     tracker (one per process, started once, a few MB)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            command = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if parent == os.getpid() and b"resource_tracker" not in command:
-            found.add((int(stat.parent.name), command))
-    return found
+    children = {(pid, command_line(pid)) for pid in child_processes(os.getpid())}
+    return {(pid, command) for pid, command in children if b"resource_tracker" not in command}
 
 
 def test_no_process_stays_behind_the_workers(sample_source: Path, tmp_path: Path) -> None:
