@@ -105,6 +105,32 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, parts: str, derived: Derived) -
     con.execute("CREATE VIEW collected AS SELECT * EXCLUDE (_events, _dropped, _n) FROM ranked WHERE _n = 1")
 
 
+def _coordination(con: duckdb.DuckDBPyConnection, window_us: int) -> None:
+    """The `masks` table: for each row of `collected` with a session, the other services of its
+    session within ± `window_us` (inclusive), as a bit mask.
+
+    Times are cut into buckets one window wide. Every row of the row's own bucket is within the
+    window; of the two neighbouring buckets, a service counts when its latest (before) or earliest
+    (after) time there is; buckets further off are out. So each row looks at three small groups,
+    by equality joins, instead of a window function over its whole session.
+    """
+    width = max(window_us, 1)
+    floor = f"(_exact - ((_exact % {width}) + {width}) % {width}) // {width}"  # `//` truncates
+    con.execute(
+        f"""CREATE TABLE masks AS
+        WITH rows AS (
+            SELECT _seq, session, service, _exact, {floor} AS bucket FROM collected WHERE session IS NOT NULL),
+        groups AS (
+            SELECT session, bucket, service, min(_exact) AS first, max(_exact) AS last FROM rows GROUP BY ALL),
+        probes AS (
+            SELECT rows.*, bucket + step AS probe FROM rows CROSS JOIN (VALUES (-1), (0), (1)) steps(step))
+        SELECT p._seq, bit_or(1::BIGINT << g.service) & ~(1::BIGINT << p.service) AS _mask
+        FROM probes p JOIN groups g ON g.session = p.session AND g.bucket = p.probe
+        WHERE g.last >= p._exact - {window_us} AND g.first <= p._exact + {window_us}
+        GROUP BY p._seq, p.service"""
+    )
+
+
 def _session_context(con: duckdb.DuckDBPyConnection, window_us: int, derived: Derived) -> None:
     unknown = _code(PressureLevel.UNKNOWN)
     con.execute(
@@ -115,26 +141,24 @@ def _session_context(con: duckdb.DuckDBPyConnection, window_us: int, derived: De
           AND context_pressure <> {unknown}
         QUALIFY row_number() OVER (PARTITION BY session, _exact ORDER BY decision_id DESC) = 1"""
     )
+    _coordination(con, window_us)
     inherit = f"(c.context_pressure = {unknown} AND a._level IS NOT NULL)"
-    # On the few columns it needs, not the whole rows: sorting a session's rows is the cost.
+    # On the few columns it needs, not the whole rows.
     con.execute(
         f"""CREATE TABLE context AS
-        SELECT c.decision_id,
+        SELECT c._seq,
                CASE WHEN {inherit} THEN a._level ELSE c.context_pressure END AS _level,
                CASE WHEN {inherit} THEN a._score ELSE c.pressure_score END AS _score,
                {inherit} AS _inherited,
-               CASE WHEN c.session IS NULL THEN 0 ELSE
-                 bit_or(1::BIGINT << c.service) OVER (
-                   PARTITION BY c.session ORDER BY c._exact
-                   RANGE BETWEEN {window_us} PRECEDING AND {window_us} FOLLOWING)
-                 & ~(1::BIGINT << c.service) END AS _mask
-        FROM (SELECT decision_id, session, _exact, service, context_pressure, pressure_score FROM collected) c
-        ASOF LEFT JOIN analyses a ON c.session = a.session AND c._exact + {window_us} >= a._at"""
+               coalesce(m._mask, 0) AS _mask
+        FROM (SELECT _seq, session, _exact, context_pressure, pressure_score FROM collected) c
+        ASOF LEFT JOIN analyses a ON c.session = a.session AND c._exact + {window_us} >= a._at
+        LEFT JOIN masks m USING (_seq)"""
     )
     con.execute(
         """CREATE VIEW derived AS
         SELECT c.* REPLACE (x._level AS context_pressure, x._score AS pressure_score), x._mask
-        FROM collected c JOIN context x USING (decision_id)"""
+        FROM collected c JOIN context x USING (_seq)"""
     )
     inherited, coordinated, exported = con.execute(
         "SELECT count(*) FILTER (_inherited), count(*) FILTER (_mask <> 0), count(*) FROM context"
@@ -170,11 +194,13 @@ def _rare_values(con: duckdb.DuckDBPyConnection, k: int) -> dict[str, list[Any]]
             ).fetchall()
             if value != other
         ]
+    # Rows repeat a few pairs of lists: each distinct pair is unnested once, weighted by its rows.
+    pairs = f"SELECT rules_checked, violated_rules, count(*) AS n FROM {both.format(columns)} GROUP BY ALL"
     rare["rule_ids"] = [
         value
         for (value,) in con.execute(
-            f"SELECT rule FROM (SELECT unnest(list_distinct(list_concat(rules_checked, violated_rules))) AS rule "
-            f"FROM {both.format(columns)}) WHERE rule IS NOT NULL GROUP BY 1 HAVING count(*) < {k} ORDER BY 1"
+            f"SELECT rule FROM (SELECT unnest(list_distinct(list_concat(rules_checked, violated_rules))) AS rule, n "
+            f"FROM ({pairs})) WHERE rule IS NOT NULL GROUP BY 1 HAVING sum(n) < {k} ORDER BY 1"
         ).fetchall()
         if value != _other("rule_ids")
     ]
@@ -182,9 +208,9 @@ def _rare_values(con: duckdb.DuckDBPyConnection, k: int) -> dict[str, list[Any]]
 
 
 def _swapped_rules(column: str) -> tuple[str, str]:
-    """(the new list, how many items changed) as SQL: ids in `$rule_ids` become `other`, kept once,
-    in order."""
-    rare = "list_contains($rule_ids, x)"
+    """(the new list, how many items changed) as SQL: ids in `_rare_rule_ids` become `other`, kept
+    once, in order."""
+    rare = "list_contains(_rare_rule_ids, x)"
     changed = f"len(list_filter({column}, lambda x: {rare}))"
     new = f"list_transform({column}, lambda x: CASE WHEN {rare} THEN '{_other('rule_ids')}' ELSE x END)"
     deduplicated = f"list_filter({new}, lambda x, i: list_position({new}, x) = i)"
@@ -193,7 +219,7 @@ def _swapped_rules(column: str) -> tuple[str, str]:
 
 
 def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived: Derived) -> None:
-    """The `final` table: new rows with rare values swapped and coordination as a list, then the
+    """The `final` view: new rows with rare values swapped and coordination as a list, then the
     carried rows as published."""
     scalar = {
         column: f"'{_other(column)}'" if isinstance(_other(column), str) else _other(column)
@@ -202,10 +228,16 @@ def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived:
     tests = {
         "service": f"list_contains({_codes(rare['service'])}, service)",
         "action": f"list_contains({_codes(rare['action'])}, action)",
-        "verdict": "list_contains($verdict, verdict)",
-        "boundary": "list_contains($boundary, boundary)",
+        "verdict": "list_contains(_rare_verdict, verdict)",
+        "boundary": "list_contains(_rare_boundary, boundary)",
     }
+    # The rare strings come from the data: they reach SQL as parameters, kept in a one-row table.
     strings = {name: rare[name] for name in ("verdict", "boundary", "rule_ids")}
+    con.execute(
+        "CREATE TABLE rare AS SELECT $verdict::VARCHAR[] AS _rare_verdict, "
+        "$boundary::VARCHAR[] AS _rare_boundary, $rule_ids::VARCHAR[] AS _rare_rule_ids",
+        strings,
+    )
     swaps = {
         column: f"CASE WHEN {tests[column]} THEN {other} ELSE {column} END"
         for column, other in scalar.items()
@@ -223,25 +255,34 @@ def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived:
         "rules_checked": f"sum({rules_changed})",
         "violated_rules": f"sum({violated_changed})",
     }
-    counted = con.execute(f"SELECT {', '.join(changed.values())} FROM fresh", strings).fetchall()[0]
+    counted: tuple[Any, ...] = (0,) * len(changed)  # the common case: no rare value, nothing to count
+    if any(rare.values()):
+        query = f"SELECT {', '.join(changed.values())} FROM fresh CROSS JOIN rare"
+        counted = con.execute(query).fetchall()[0]
     derived.rare_values = {
-        name: int(count) for name, count in sorted(zip(changed, counted or (), strict=True)) if count
+        name: int(count) for name, count in sorted(zip(changed, counted, strict=True)) if count
     }
-    services = len(Service)
+    # Rows share a few hundred masks: each is spelled out as a list once.
+    con.execute(
+        f"""CREATE TABLE coordinations AS
+        SELECT _mask, list_filter(range(0, {len(Service)}), lambda s: (({mask}) >> s) & 1 = 1) AS coordination
+        FROM (SELECT DISTINCT _mask FROM fresh)"""
+    )
     new_columns = {
         **{name: name for name in _FULL},
         **swaps,
         "rules_checked": rules,
         "violated_rules": violated,
-        "coordination": f"list_filter(range(0, {services}), lambda s: (({mask}) >> s) & 1 = 1)",
+        "coordination": "coordinations.coordination",
     }
     select_new = ", ".join(f"{expression} AS {name}" for name, expression in new_columns.items())
+    # A view: each config reads it once, so writing it as a table first would only add a copy.
     con.execute(
-        f"""CREATE TABLE final AS
-        SELECT {select_new}, 1 AS _fresh, 0::BIGINT AS _pos, _exact FROM fresh
+        f"""CREATE VIEW final AS
+        SELECT {select_new}, 1 AS _fresh, 0::BIGINT AS _pos, _exact
+        FROM fresh JOIN coordinations USING (_mask) CROSS JOIN rare
         UNION ALL BY NAME
-        SELECT {", ".join(_FULL)}, 0 AS _fresh, _pos, epoch_us(timestamp) AS _exact FROM carried""",
-        strings,
+        SELECT {", ".join(_FULL)}, 0 AS _fresh, _pos, epoch_us(timestamp) AS _exact FROM carried"""
     )
 
 
@@ -297,7 +338,7 @@ def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow]
     }
     listed = ", ".join(f"CASE WHEN {test} THEN {_code(reason)} END" for reason, test in reasons.items())
     condition = " OR ".join(f"({test})" for test in reasons.values())
-    con.execute(f"CREATE TABLE picked AS SELECT * FROM final WHERE {condition}")
+    con.execute(f"CREATE VIEW picked AS SELECT * FROM final WHERE {condition}")
     links: dict[str, list[Any]] = {"decision_id": [], "incident_id": []}
     if windows:
         inside = " OR ".join(

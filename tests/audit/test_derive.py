@@ -3,9 +3,15 @@ inheritance, aggregation, incidents."""
 
 from __future__ import annotations
 
+import duckdb
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from tests.audit.stages import release
 from tests.helpers import make
+from tractatus_audit_corpus import relational
 from tractatus_audit_corpus.models import FullRow
+from tractatus_audit_corpus.vocab import Service
 
 
 def names(row: FullRow) -> list[str]:
@@ -120,3 +126,43 @@ def test_incident_reasons() -> None:
     assert [(r.service.value, r.incident_id, [x.value for x in r.incident_reasons]) for r in picked] == [
         ("BlogCuration", None, ["human_approval"])
     ]
+
+
+def _coordination_by_brute_force(rows: list[tuple[str | None, int, int]], window_us: int) -> list[int]:
+    """Each row's mask as the rule says it: the other services of its session within ± the window."""
+    masks = []
+    for session, service, at in rows:
+        near = {
+            s for other, s, t in rows if session is not None and other == session and abs(t - at) <= window_us
+        }
+        masks.append(sum(1 << s for s in near - {service}))
+    return masks
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", None]),
+            st.integers(0, len(Service) - 1),
+            st.integers(-5_000_000, 5_000_000) | st.sampled_from([-2_000_000, 0, 1_999_999, 2_000_000]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    window_us=st.sampled_from([0, 1, 500_000, 2_000_000, 3_000_001]),
+)
+# Either side of zero (before 1970 is bucketed like any other time), 3.8 s apart: not coordinated.
+@example(rows=[("a", 0, -1_900_000), ("a", 1, 1_900_000)], window_us=2_000_000)
+def test_coordination_by_buckets_equals_the_rule_at_every_time_and_window(
+    rows: list[tuple[str | None, int, int]], window_us: int
+) -> None:
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE collected (_seq BIGINT, session VARCHAR, service BIGINT, _exact BIGINT)")
+        con.executemany(
+            "INSERT INTO collected VALUES (?, ?, ?, ?)",
+            [(seq, session, service, at) for seq, (session, service, at) in enumerate(rows)],
+        )
+        relational._coordination(con, window_us)
+        found = dict(con.execute("SELECT _seq, _mask FROM masks").fetchall())
+    assert [found.get(seq, 0) for seq in range(len(rows))] == _coordination_by_brute_force(rows, window_us)
