@@ -32,7 +32,7 @@ ROW_GROUP_ROWS = 50_000  # small row groups keep the Hub's viewer and streaming 
 
 _WRITER_SETTINGS = {
     "compression": "zstd",
-    "compression_level": 9,
+    "compression_level": 1,
     "use_dictionary": True,
     "write_statistics": True,
     "data_page_version": "1.0",
