@@ -133,17 +133,17 @@ class _Columns:
         self.step = _STEP_SECONDS[granularity]
         self.values: dict[str, list[Any]] = {name: [] for name in FullRow.model_fields}
         self.exact: list[int] = []
+        self.sessions: dict[str, str] = {}  # a session's pseudonym, once per part: sessions repeat
 
     def add(self, decision: Normalised) -> None:
         exact = _microseconds(decision.time)
         seconds = exact // 1_000_000
-        pseudonym = self.key.pseudonym
         session = decision.session_id
         codes = _CODES
         values = self.values
-        values["decision_id"].append(pseudonym("decision", decision.source_id))
+        values["decision_id"].append(self.key.pseudonym("decision", decision.source_id))
         values["timestamp"].append(seconds - seconds % self.step)
-        values["session"].append(None if session is None else pseudonym("session", session))
+        values["session"].append(None if session is None else self.session(session))
         values["service"].append(codes["service"][decision.service])
         values["action"].append(codes["action"][decision.action])
         values["decision"].append(codes["decision"][decision.decision])
@@ -160,6 +160,12 @@ class _Columns:
         values["duration_ms"].append(decision.duration_ms)
         values["source_format"].append(codes["source_format"][decision.source_format])
         self.exact.append(exact)
+
+    def session(self, session_id: str) -> str:
+        known = self.sessions.get(session_id)
+        if known is None:
+            known = self.sessions[session_id] = self.key.pseudonym("session", session_id)
+        return known
 
     def table(self) -> pa.Table:
         columns = self.values

@@ -165,50 +165,69 @@ _NOT_IN_SCHEMA_METADATA = frozenset(
 def _leaves(value: Any) -> int:
     """How many values a dropped field held: one per scalar, at any depth (an empty container is one)."""
     if isinstance(value, dict):
-        return sum(_leaves(item) for item in value.values()) or 1
+        return sum(map(_leaves, value.values())) or 1
     if isinstance(value, list):
-        return sum(_leaves(item) for item in value) or 1
+        return sum(map(_leaves, value)) or 1
     return 1
 
 
-def _metadata_reason(key: str) -> str:
-    if key in _FREE_TEXT_METADATA:
-        return "free_text"
-    if key in _NOT_IN_SCHEMA_METADATA:
-        return "not_in_schema"
-    return "unknown_metadata_key"
+def _top_level_reasons(shape: SourceFormat) -> dict[str, str | None]:
+    """Why each known top-level key is dropped for `shape`; None for the keys it reads. Any other
+    key is an `unknown_field`."""
+    reasons: dict[str, str | None] = {
+        **dict.fromkeys(_PERSONAL, "personal"),
+        **dict.fromkeys(_BOOKKEEPING, "bookkeeping"),
+        **dict.fromkeys(_FREE_TEXT, "free_text"),
+        "metadata": "free_text",  # the AuditLogger pattern's metadata is not read at all
+    }
+    return reasons | dict.fromkeys(READ_FIELDS[shape], None)
 
 
-def _top_level_reason(key: str) -> str:
-    if key in _PERSONAL:
-        return "personal"
-    if key in _BOOKKEEPING:
-        return "bookkeeping"
-    if key in _FREE_TEXT or key == "metadata":  # the AuditLogger pattern's metadata is not read at all
-        return "free_text"
-    return "unknown_field"
+def _metadata_reasons(service: Service) -> dict[str, str | None]:
+    """Why each known metadata key is dropped for `service`'s rows; None for the keys read (the
+    common ones and the service's verdict key). Any other key is an `unknown_metadata_key`."""
+    reasons: dict[str, str | None] = {
+        **dict.fromkeys(_NOT_IN_SCHEMA_METADATA, "not_in_schema"),
+        **dict.fromkeys(_FREE_TEXT_METADATA, "free_text"),
+        **dict.fromkeys(READ_METADATA, None),
+    }
+    if service in mapping.VERDICTS:
+        reasons[mapping.VERDICTS[service][0]] = None
+    return reasons
+
+
+_TOP_LEVEL_REASONS = {shape: _top_level_reasons(shape) for shape in SourceFormat}
+_METADATA_REASONS = {service: _metadata_reasons(service) for service in Service}
+_VIOLATION_READ = frozenset({"ruleId", "severity"})
 
 
 def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, tally: Tally) -> None:
     """Count, by reason, every source value that will not reach the release."""
-    read = READ_FIELDS[shape]
+    counts: dict[str, int] = {}  # added to `tally` at the end: a record drops a few values by few reasons
+    reasons = _TOP_LEVEL_REASONS[shape]
     for key, value in doc.items():
-        if value is not None and key not in read:
-            tally.add(_top_level_reason(key), _leaves(value))
-    metadata = doc.get("metadata") if "metadata" in read else None
+        if value is not None:
+            reason = reasons.get(key, "unknown_field")
+            if reason is not None:
+                counts[reason] = counts.get(reason, 0) + _leaves(value)
+    metadata = doc.get("metadata") if reasons.get("metadata", "") is None else None
     if isinstance(metadata, dict):
-        verdict_key = mapping.VERDICTS.get(service, ("", {}))[0]
+        reasons = _METADATA_REASONS[service]
         for key, value in metadata.items():
             if value is None:
                 continue
-            if key in READ_METADATA or key == verdict_key:
-                if isinstance(value, dict | list):  # read keys hold scalars; anything nested is dropped
-                    tally.add("unknown_metadata_key", _leaves(value))
-                continue
-            tally.add(_metadata_reason(key), _leaves(value))
-    for violation in doc.get("violations") or []:
+            reason = reasons.get(key, "unknown_metadata_key")
+            if reason is None:  # read keys hold scalars; anything nested is dropped
+                if not isinstance(value, dict | list):
+                    continue
+                reason = "unknown_metadata_key"
+            counts[reason] = counts.get(reason, 0) + _leaves(value)
+    for violation in doc.get("violations") or ():
         if isinstance(violation, dict):
             for key, value in violation.items():
-                if key in ("ruleId", "severity") or value in (None, ""):
+                if key in _VIOLATION_READ or value in (None, ""):
                     continue
-                tally.add("bookkeeping" if key == "_id" else "free_text", _leaves(value))
+                reason = "bookkeeping" if key == "_id" else "free_text"
+                counts[reason] = counts.get(reason, 0) + _leaves(value)
+    for reason, count in counts.items():
+        tally.add(reason, count)

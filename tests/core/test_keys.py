@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import make_key
 from tractatus_datasets.errors import UsageError
@@ -63,6 +67,21 @@ def test_pseudonym_algorithm_is_pinned() -> None:
     assert (
         demo.pseudonym("decision", "68fc27a50000000000000001") == "3cfadaa87058f56224500869a973a839"
     )  # openssl dgst -sha256 -hmac
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    secret=st.binary(min_size=16, max_size=100),  # shorter and longer than SHA-256's 64-byte block
+    namespace=st.sampled_from(["decision", "session"]),
+    values=st.lists(st.text(st.characters(exclude_categories=["Cs"]), max_size=40), min_size=1, max_size=3),
+)
+def test_pseudonyms_are_the_hmac_of_namespace_and_value_for_any_key(
+    secret: bytes, namespace: str, values: list[str]
+) -> None:
+    key = ExportKey(secret, demo=False)
+    for value in values:  # several from one key: each continues the namespace's state afresh
+        whole = hmac.new(secret, f"{namespace}\x00{value}".encode(), hashlib.sha256).hexdigest()[:32]
+        assert key.pseudonym(namespace, value) == whole
 
 
 def test_the_fingerprint_and_repr_never_show_the_key() -> None:
