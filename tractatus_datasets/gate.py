@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -107,8 +107,12 @@ def _windows(text: str, lengths: np.ndarray) -> np.ndarray:
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     if not len(sorted_set):
         return np.zeros(len(values), dtype=bool)
-    places = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    found: np.ndarray = sorted_set[places] == values
+    # Looked up in sorted order, the searches walk the set forwards: about 3x faster on a large set.
+    order = np.argsort(values)
+    ordered = values[order]
+    places = np.minimum(np.searchsorted(sorted_set, ordered), len(sorted_set) - 1)
+    found = np.empty(len(values), dtype=bool)
+    found[order] = sorted_set[places] == ordered
     return found
 
 
@@ -295,17 +299,34 @@ class _Scanner:
         return wrong
 
 
-def _strings(column: pa.ChunkedArray) -> tuple[pa.Array, pa.Array] | None:
-    """A column's string values at any list depth, with the row each came from."""
+def _is_list(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_list(kind) or pa.types.is_large_list(kind))
+
+
+def _holds_strings(kind: pa.DataType) -> bool:
+    """Whether a column of this type holds strings, at any list depth."""
+    while _is_list(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _strings(column: pa.ChunkedArray) -> tuple[pa.Array, Callable[[], pa.Array]]:
+    """A string column's values at any list depth, and how to find the row each came from (only
+    needed when a value is flagged, which is rare)."""
     array = column.combine_chunks()
-    rows = pa.array(np.arange(len(array), dtype=np.int64))
-    while pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
-        rows = rows.take(pc.list_parent_indices(array))
+    lists = []
+    while _is_list(array.type):
+        lists.append(array)
         array = pc.list_flatten(array)
-    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-        return None
     valid = pc.is_valid(array)
-    return array.filter(valid), rows.filter(valid)
+
+    def rows() -> pa.Array:
+        rows = pa.array(np.arange(len(column), dtype=np.int64))
+        for level in lists:
+            rows = rows.take(pc.list_parent_indices(level))
+        return rows.filter(valid)
+
+    return array.filter(valid), rows
 
 
 def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) -> None:
@@ -320,13 +341,12 @@ def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) 
     }  # (first row, cells)
     detected: dict[str, list[str]] = {}  # a value's detectors, for the values every row group repeats
     first_row = 0
+    # Only columns of strings can hold text; the others are not even read.
+    columns = [column.name for column in schema if _holds_strings(column.type)]
     for group in range(shard.num_row_groups):
-        table = shard.read_row_group(group)
-        for column_name in table.column_names:
-            found = _strings(table.column(column_name))
-            if found is None:
-                continue
-            values, rows = found
+        table = shard.read_row_group(group, columns=columns)
+        for column_name in columns:
+            values, rows_of = _strings(table.column(column_name))
             result.cells += len(values)
             unique = pc.unique(values)
             flagged: list[tuple[str, pa.Array]] = []  # (detector, which cells)
@@ -339,12 +359,13 @@ def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) 
                     if value not in detected:
                         detected[value] = scanner.value(value)
                     flagged += [(detector, pc.equal(values, value)) for detector in detected[value]]
+            rows = rows_of() if flagged else pa.array([], pa.int64())
             for detector, cells in flagged:
                 first, count = hits[column_name].get(detector, (None, 0))
                 here = pc.min(rows.filter(cells)).as_py() + first_row
                 first = here if first is None else min(first, here)
                 hits[column_name][detector] = (first, count + pc.sum(cells).as_py())
-        first_row += table.num_rows
+        first_row += shard.metadata.row_group(group).num_rows
     for column_name, found_here in hits.items():
         for detector, (first, count) in sorted(found_here.items()):
             result.findings.append(Finding(name, column_name, first, detector, count))
