@@ -151,6 +151,13 @@ def _sorted_union(arrays: list[np.ndarray]) -> np.ndarray:
     return distinct
 
 
+def _remapped(array: np.ndarray) -> np.ndarray:
+    if isinstance(array, np.memmap) and array.filename:
+        fresh: np.ndarray = np.load(array.filename, mmap_mode="r")
+        return fresh
+    return array
+
+
 class Identifiers:
     """The raw identifiers of a source (session ids, user ids, IPs…) and their unkeyed hashes, as
     fingerprints. Workers fill one each; `update` merges them.
@@ -203,6 +210,13 @@ class Identifiers:
         self._prints = np.load(folder / "prints.npy", mmap_mode="r")
         self._digests = np.load(folder / "digests.npy", mmap_mode="r")
         return self
+
+    def drop_pages(self) -> None:
+        """Map the files `keep_on_disk` wrote afresh: the pages a search read stop counting in
+        this process's memory (they stay in the system's page cache). Arrays that are not in
+        files are left as they are."""
+        self.freeze()
+        self._prints, self._digests = _remapped(self._prints), _remapped(self._digests)
 
     def update(self, other: Identifiers) -> None:
         """Add another's identifiers. They are folded in once as many are waiting as are already

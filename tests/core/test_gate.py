@@ -277,3 +277,28 @@ def test_a_shard_is_scanned_row_group_by_row_group_with_rows_counted_across_grou
         ("rules_checked", 2, "ipv4", 4),
     ]
     assert result.cells == 7 + 8
+
+
+def _resident_kb(path: Path) -> int:
+    """How much of `path`, mapped into this process, is resident (Linux's /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+            inside = fields[-1] == str(path)
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+def test_identifier_files_stop_counting_as_resident_once_their_pages_are_dropped(tmp_path: Path) -> None:
+    values = [f"session-{n:07d}" for n in range(50_000)]
+    kept = Identifiers(values).keep_on_disk(tmp_path / "ids")
+    digests = [hashlib.sha256(value.encode()).hexdigest() for value in values]
+    assert kept.unkeyed_hashes(digests).all() and kept.in_text(values[-1])
+    assert _resident_kb(tmp_path / "ids" / "digests.npy") > 1000  # 1.2 MB searched through
+    kept.drop_pages()
+    assert (
+        _resident_kb(tmp_path / "ids" / "digests.npy") == _resident_kb(tmp_path / "ids" / "prints.npy") == 0
+    )
+    assert kept.unkeyed_hashes(digests).all() and kept.count == 50_000  # and the answers are the same
