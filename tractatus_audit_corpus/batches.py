@@ -12,6 +12,7 @@ never shows: `_seq` (the record's place in the source, for "first one wins" dedu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -78,7 +79,13 @@ class PartResult:
 
 
 def _encode_counts(tally: Tally) -> str:
-    return ";".join(f"{name}={count}" for name, count in tally.as_dict().items())
+    return _encoded(tally.items())
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded(items: tuple[tuple[str, int], ...]) -> str:
+    """Rows repeat a few patterns of counts: each pattern's text is made once."""
+    return ";".join(f"{name}={count}" for name, count in items)
 
 
 def decode_counts(text: str) -> dict[str, int]:
@@ -196,6 +203,9 @@ _CODES: dict[str, dict[str, int]] = {
 }
 
 
+_NOT_IDENTIFIERS = (dict, list, bool, int, float)  # a tuple: `isinstance` tests it faster than a union
+
+
 def _needs_model(decision: Normalised) -> bool:
     """Whether the row model could refuse this decision. Everything `normalise` gives is in the
     model's vocabulary, but for one thing: Python's `$` lets a rule id end with a line feed, the
@@ -216,7 +226,7 @@ def _run_records(
         doc = record.doc or {}
         for name in IDENTIFYING_FIELDS:
             value = doc.get(name)
-            if value is not None and not isinstance(value, dict | list | bool | int | float):
+            if value is not None and not isinstance(value, _NOT_IDENTIFIERS):
                 result.identifiers.add(str(value))
         own_events, own_dropped = Tally(), Tally()
         normalised = normalise(record, own_events, own_dropped)

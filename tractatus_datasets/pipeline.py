@@ -58,8 +58,12 @@ class Tally:
     def total(self) -> int:
         return sum(self._counts.values())
 
+    def items(self) -> tuple[tuple[str, int], ...]:
+        """The counts as (name, count) pairs sorted by name: hashable, so their text can be kept."""
+        return tuple(sorted(self._counts.items()))
+
     def as_dict(self) -> dict[str, int]:
-        return dict(sorted(self._counts.items()))
+        return dict(self.items())
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, cast
 
 import msgspec
-from bson import json_util
+from bson import ObjectId, json_util
 from bson.errors import BSONError
 from bson.json_util import JSONOptions
 
@@ -145,9 +145,11 @@ def _utc_date(text: str) -> dt.datetime | None:
 
 
 def _object_hook(obj: dict[str, Any]) -> Any:
-    date = obj.get("$date")
-    if isinstance(date, str) and len(obj) == 1 and (parsed := _utc_date(date)) is not None:
-        return parsed
+    if len(obj) == 1:  # the two wrappers of every AuditLog document, as `bson` reads them
+        if type(oid := obj.get("$oid")) is str:
+            return ObjectId(oid)
+        if isinstance(date := obj.get("$date"), str) and (parsed := _utc_date(date)) is not None:
+            return parsed
     return json_util.object_hook(obj, EJSON_OPTIONS)
 
 
@@ -156,13 +158,12 @@ _DECODER = msgspec.json.Decoder()
 
 def _wrapped_at_top(doc: dict[str, Any]) -> list[str]:
     """The keys of `doc` whose value is an Extended JSON wrapper of one string (`{"$oid": "…"}`)."""
-    keys = []
-    for key, value in doc.items():
-        if type(value) is dict and len(value) == 1:
-            ((name, inner),) = value.items()
-            if name.startswith("$") and type(inner) is str:
-                keys.append(key)
-    return keys
+    return [key for key, value in doc.items() if type(value) is dict and len(value) == 1 and _wraps(value)]
+
+
+def _wraps(value: dict[str, Any]) -> bool:
+    ((name, inner),) = value.items()
+    return name.startswith("$") and type(inner) is str
 
 
 def loads(text: str) -> Any:
