@@ -139,7 +139,7 @@ def _coordination_by_brute_force(rows: list[tuple[str | None, int, int]], window
     return masks
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(
         st.tuples(

@@ -229,6 +229,14 @@ def test_the_fast_parse_gives_what_the_bson_hook_gives(doc: dict[str, object], s
         '{"$oid": "68e99f0975ac09f853d994a5"}',
         '[{"$date": "2025-10-11T00:04:25.057Z"}]',
         '{"t": {"$date": "2025-10-11T00:04:25.057Z"}, "u": {"$date": "2025-10-11T00:04:25.057Z"}}',
+        # Wrappers deeper down, repeated keys, a wrapper key written as an escape: json's way.
+        '{"v": [{"_id": {"$oid": "68e99f0975ac09f853d994a5"}}], "m": {"t": {"$date": "2025-10-11T00:04:25Z"}}}',
+        '{"m": {"t": {"$date": {"$numberLong": "1760140800000"}}, "n": {"$numberLong": "x"}}}',
+        '{"m": {"a": {"$oid": "zz"}, "b": {"$oid": "yy"}}}',
+        '{"m": {"a": {"$oid": "zz"}, "a": {"$oid": "68e99f0975ac09f853d994a5"}}}',
+        '{"m": {"a": {"$oid": "68e99f0975ac09f853d994a5"}, "a": {"$oid": "zz"}}}',
+        '{"m": {"\\u0024oid": "68e99f0975ac09f853d994a5"}, "s": "$HOME"}',
+        '{"m": {"t": {"$date": "2025-10-11T00:04:25.057Z"}}, "s": "$HOME"}',
     ],
 )
 def test_texts_msgspec_reads_otherwise_are_parsed_as_json_does(text: str) -> None:
