@@ -210,7 +210,7 @@ def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, 
             reason = reasons.get(key, "unknown_field")
             if reason is not None:
                 counts[reason] = counts.get(reason, 0) + _leaves(value)
-    metadata = doc.get("metadata") if reasons.get("metadata", "") is None else None
+    metadata = doc.get("metadata") if "metadata" in READ_FIELDS[shape] else None
     if isinstance(metadata, dict):
         reasons = _METADATA_REASONS[service]
         for key, value in metadata.items():
