@@ -38,13 +38,13 @@ __all__ = [
     "staged_release",
 ]
 
-VERSION_PATTERN = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+VERSION_PATTERN = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")  # ASCII, whole
 _LOCK = "lock"
 
 
 def check_version(version: str) -> str:
     """Accept `X.Y.Z` only: the revision tag `vX.Y.Z` that papers pin is derived from it."""
-    if not VERSION_PATTERN.match(version):
+    if not VERSION_PATTERN.fullmatch(version):
         raise UsageError(f"--version {version!r} is not X.Y.Z (for example 1.0.0)")
     return version
 

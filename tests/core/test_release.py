@@ -16,7 +16,13 @@ from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.manifest import Counts, Manifest, read_manifest
 from tractatus_datasets.parquet import read_shards
 from tractatus_datasets.plugins import ExportOptions
-from tractatus_datasets.release import Staging, quarantine_path, remove_abandoned, staged_release
+from tractatus_datasets.release import (
+    Staging,
+    check_version,
+    quarantine_path,
+    remove_abandoned,
+    staged_release,
+)
 from tractatus_evolution_log.builder import SPEC, EvolutionOptions, export_evolution
 
 
@@ -136,3 +142,10 @@ def test_what_made_the_rows_is_let_go_once_the_shards_are_written(tmp_path: Path
         )
     assert seen == [sorted(s.path for s in manifest.shards)]  # every shard, and nothing else yet
     assert len(seen[0]) > 3
+
+
+@pytest.mark.parametrize("version", ["1.0", "01.0.0", "1.0.0\n", "1.1\u0662.0", "v1.0.0", "1.0.0-rc1"])
+def test_a_version_is_refused_unless_it_is_plain_ascii_x_y_z(version: str) -> None:
+    with pytest.raises(UsageError, match=r"is not X\.Y\.Z"):
+        check_version(version)
+    assert check_version("1.10.0") == "1.10.0"
