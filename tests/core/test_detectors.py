@@ -12,7 +12,7 @@ from tests.leaks import Leak, leaks
 from tractatus_audit_corpus.mapping import KNOWN_VERDICTS
 from tractatus_audit_corpus.models import LABELS
 from tractatus_audit_corpus.vocab import Action, Domain, PressureLevel, Service
-from tractatus_datasets.detectors import DETECTORS
+from tractatus_datasets.detectors import DETECTORS, scrub_plain
 from tractatus_datasets.scrub import detect, scrub
 
 LEAKS = leaks()
@@ -106,6 +106,13 @@ pieces = st.sampled_from(
 def test_scrubbing_twice_equals_scrubbing_once(text: str) -> None:
     once, _ = scrub(text)
     assert scrub(once) == (once, {})
+
+
+def test_a_host_is_replaced_whole_up_to_the_dns_limit_of_labels() -> None:
+    within = "a." * 120 + "build.acme-corp.io"  # 123 labels: a DNS name may have up to 127
+    assert scrub_plain(f"see {within}:8080 now") == "see [HOST] now"
+    beyond = "a." * 130 + "build.acme-corp.io"  # no DNS name is this long: its last 127 labels go
+    assert scrub_plain(f"see {beyond} now") == "see " + "a." * 6 + "[HOST] now"
 
 
 def test_detection_time_stays_reasonable_on_long_text() -> None:
