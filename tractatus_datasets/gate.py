@@ -151,11 +151,14 @@ def _sorted_union(arrays: list[np.ndarray]) -> np.ndarray:
     return distinct
 
 
-def _remapped(array: np.ndarray) -> np.ndarray:
-    if isinstance(array, np.memmap) and array.filename:
-        fresh: np.ndarray = np.load(array.filename, mmap_mode="r")
-        return fresh
+def _mapped(path: Path | str) -> np.ndarray:
+    """A `.npy` file's array, mapped into memory read-only: its pages are read when searched."""
+    array: np.ndarray = np.load(path, mmap_mode="r")
     return array
+
+
+def _remapped(array: np.ndarray) -> np.ndarray:
+    return _mapped(array.filename) if isinstance(array, np.memmap) and array.filename else array
 
 
 class Identifiers:
@@ -207,8 +210,7 @@ class Identifiers:
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "prints.npy", self._prints)
         np.save(folder / "digests.npy", self._digests)
-        self._prints = np.load(folder / "prints.npy", mmap_mode="r")
-        self._digests = np.load(folder / "digests.npy", mmap_mode="r")
+        self._prints, self._digests = _mapped(folder / "prints.npy"), _mapped(folder / "digests.npy")
         return self
 
     def drop_pages(self) -> None:
