@@ -1,9 +1,11 @@
 """The leak gate: re-scan every file of a written release before it may be published.
 
-Every Parquet cell (list items included, and the schema metadata) and every text file is checked
-with the detectors, for the exact raw identifiers seen in the source, and for unkeyed hashes of
+Every Parquet cell (list items, struct fields, map keys and values, dictionary and byte values
+included, and the schema's metadata and field names) and every text file is checked with the
+detectors, for the exact raw identifiers seen in the source, and for unkeyed hashes of
 those identifiers. Pseudonym columns must hold nothing but pseudonyms. A finding names the file,
-the column (or JSON path) and row (or line), and the detector — never the value.
+the column (or JSON path) and row (or line), and the detector — never the value. A column of a
+type the gate cannot read as text is itself a finding (`unscannable_column`), never a pass.
 """
 
 from __future__ import annotations
@@ -315,34 +317,115 @@ class _Scanner:
         return wrong
 
 
-def _is_list(kind: pa.DataType) -> bool:
-    return bool(pa.types.is_list(kind) or pa.types.is_large_list(kind))
+_TEXT_FREE = (
+    pa.types.is_null,
+    pa.types.is_boolean,
+    pa.types.is_integer,
+    pa.types.is_floating,
+    pa.types.is_decimal,
+    pa.types.is_temporal,
+)
+_LISTS = (
+    pa.types.is_list,
+    pa.types.is_large_list,
+    pa.types.is_fixed_size_list,
+    pa.types.is_list_view,
+    pa.types.is_large_list_view,
+)
+_TEXTS = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+_BYTES = (
+    pa.types.is_binary,
+    pa.types.is_large_binary,
+    pa.types.is_fixed_size_binary,
+    pa.types.is_binary_view,
+)
 
 
-def _holds_strings(kind: pa.DataType) -> bool:
-    """Whether a column of this type holds strings, at any list depth."""
-    while _is_list(kind):
-        kind = kind.value_type
-    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+def _is(kind: pa.DataType, tests: tuple[Callable[[pa.DataType], bool], ...]) -> bool:
+    return any(test(kind) for test in tests)
 
 
-def _strings(column: pa.ChunkedArray) -> tuple[pa.Array, Callable[[], pa.Array]]:
-    """A string column's values at any list depth, and how to find the row each came from (only
-    needed when a value is flagged, which is rare)."""
-    array = column.combine_chunks()
-    lists = []
-    while _is_list(array.type):
-        lists.append(array)
-        array = pc.list_flatten(array)
-    valid = pc.is_valid(array)
+def _may_hold_text(kind: pa.DataType) -> bool:
+    """False only for a type that cannot hold a character: numbers, booleans, times, nulls, and
+    containers of nothing else."""
+    if _is(kind, _TEXT_FREE):
+        return False
+    if isinstance(kind, pa.ExtensionType):
+        return _may_hold_text(kind.storage_type)
+    if pa.types.is_dictionary(kind):
+        return _may_hold_text(kind.value_type)
+    if pa.types.is_struct(kind):
+        return any(_may_hold_text(kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_map(kind):
+        return _may_hold_text(kind.key_type) or _may_hold_text(kind.item_type)
+    if _is(kind, _LISTS):
+        return _may_hold_text(kind.value_type)
+    return True
 
-    def rows() -> pa.Array:
-        rows = pa.array(np.arange(len(column), dtype=np.int64))
-        for level in lists:
+
+@dataclass(frozen=True)
+class _Text:
+    """The text a column holds at one place in its type (`column`, `column.field`, `column.key`…):
+    its values, and how to find the row each came from (only needed when a value is flagged, which
+    is rare). `values` is None for a type the gate cannot read as text."""
+
+    column: str
+    values: pa.Array | None
+    lists: tuple[pa.Array, ...] = ()  # the list levels above the values, outermost first
+    valid: pa.Array | None = None
+
+    def rows(self, count: int) -> pa.Array:
+        rows = pa.array(np.arange(count, dtype=np.int64))
+        for level in self.lists:
             rows = rows.take(pc.list_parent_indices(level))
-        return rows.filter(valid)
+        return rows.filter(self.valid)
 
-    return array.filter(valid), rows
+
+def _texts(column: str, array: pa.Array, lists: tuple[pa.Array, ...] = ()) -> Iterator[_Text]:
+    """Every place in `array` that holds text, at any depth of lists, structs, maps and
+    dictionaries; bytes are read as UTF-8, an invalid sequence as U+FFFD."""
+    kind = array.type
+    if not _may_hold_text(kind):
+        return
+    if isinstance(kind, pa.ExtensionType):
+        yield from _texts(column, array.storage, lists)
+    elif pa.types.is_dictionary(kind):
+        yield from _texts(column, array.dictionary_decode(), lists)
+    elif pa.types.is_struct(kind):
+        for field_, child in zip(kind, array.flatten(), strict=True):  # parents' nulls included
+            yield from _texts(f"{column}.{field_.name}", child, lists)
+    elif pa.types.is_map(kind):
+        entries = pa.ListArray.from_arrays(array.offsets, array.values, mask=array.is_null())
+        yield from _texts(column, entries, lists)
+    elif _is(kind, _LISTS):
+        yield from _texts(column, pc.list_flatten(array), (*lists, array))
+    elif _is(kind, _TEXTS) or _is(kind, _BYTES):
+        if _is(kind, _BYTES):
+            array = pa.array(
+                [None if value is None else value.decode("utf-8", "replace") for value in array.to_pylist()],
+                pa.large_string(),
+            )
+        elif pa.types.is_string_view(kind):
+            array = array.cast(pa.large_string())
+        valid = pc.is_valid(array)
+        yield _Text(column, array.filter(valid), lists, valid)
+    else:
+        yield _Text(column, None)
+
+
+def _names(kind: pa.DataType) -> Iterator[str]:
+    """The names of the fields nested in a type."""
+    if isinstance(kind, pa.ExtensionType):
+        yield from _names(kind.storage_type)
+    elif pa.types.is_struct(kind):
+        for field_ in kind:
+            yield field_.name
+            yield from _names(field_.type)
+    elif pa.types.is_map(kind):
+        yield from _names(kind.key_type)
+        yield from _names(kind.item_type)
+    elif _is(kind, _LISTS):
+        yield from _names(kind.value_type)
 
 
 def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) -> None:
@@ -350,41 +433,66 @@ def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) 
     shard = pq.ParquetFile(path)
     schema = shard.schema_arrow
     metadata = json.dumps({k.decode(): v.decode() for k, v in (schema.metadata or {}).items()})
-    for detector in scanner.value(metadata + " " + " ".join(schema.names)):
+    names = [label for field_ in schema for label in (field_.name, *_names(field_.type))]
+    for detector in scanner.value(metadata + " " + " ".join(names)):
         result.findings.append(Finding(name, "<schema>", None, detector))
-    hits: dict[str, dict[str, tuple[int, int]]] = {
-        column: {} for column in schema.names
-    }  # (first row, cells)
+    hits: dict[str, dict[str, tuple[int | None, int]]] = {}  # column → detector → (first row, cells)
     detected: dict[str, list[str]] = {}  # a value's detectors, for the values every row group repeats
     first_row = 0
-    # Only columns of strings can hold text; the others are not even read.
-    columns = [column.name for column in schema if _holds_strings(column.type)]
+    # Only columns that can hold text are read.
+    columns = [column.name for column in schema if _may_hold_text(column.type)]
     for group in range(shard.num_row_groups):
         table = shard.read_row_group(group, columns=columns)
         for column_name in columns:
-            values, rows_of = _strings(table.column(column_name))
-            result.cells += len(values)
-            unique = pc.unique(values)
-            flagged: list[tuple[str, pa.Array]] = []  # (detector, which cells)
-            if column_name in scanner.pseudonym_columns:
-                bad = unique.filter(pa.array(scanner.pseudonyms(unique)))
-                if len(bad):
-                    flagged.append(("not_a_pseudonym", pc.is_in(values, bad)))
-            else:
-                for value in unique.to_pylist():
-                    if value not in detected:
-                        detected[value] = scanner.value(value)
-                    flagged += [(detector, pc.equal(values, value)) for detector in detected[value]]
-            rows = rows_of() if flagged else pa.array([], pa.int64())
-            for detector, cells in flagged:
-                first, count = hits[column_name].get(detector, (None, 0))
-                here = pc.min(rows.filter(cells)).as_py() + first_row
-                first = here if first is None else min(first, here)
-                hits[column_name][detector] = (first, count + pc.sum(cells).as_py())
+            for text in _texts(column_name, table.column(column_name).combine_chunks()):
+                found = hits.setdefault(text.column, {})
+                if text.values is None:
+                    _merge(found, "unscannable_column", None, table.num_rows)
+                    continue
+                _scan_values(text, table.num_rows, first_row, scanner, detected, found)
+                result.cells += len(text.values)
         first_row += shard.metadata.row_group(group).num_rows
     for column_name, found_here in hits.items():
         for detector, (first, count) in sorted(found_here.items()):
             result.findings.append(Finding(name, column_name, first, detector, count))
+
+
+def _scan_values(
+    text: _Text,
+    count: int,
+    first_row: int,
+    scanner: _Scanner,
+    detected: dict[str, list[str]],
+    found: dict[str, tuple[int | None, int]],
+) -> None:
+    """Add to `found` each detector that fires on some of the values of one row group's `text`
+    (`count` rows, the first of them `first_row`)."""
+    assert text.values is not None
+    values = text.values
+    unique = pc.unique(values)
+    flagged: list[tuple[str, pa.Array]] = []  # (detector, which cells)
+    if text.column in scanner.pseudonym_columns:
+        bad = unique.filter(pa.array(scanner.pseudonyms(unique)))
+        if len(bad):
+            flagged.append(("not_a_pseudonym", pc.is_in(values, bad)))
+    else:
+        for value in unique.to_pylist():
+            if value not in detected:
+                detected[value] = scanner.value(value)
+            flagged += [(detector, pc.equal(values, value)) for detector in detected[value]]
+    if flagged:
+        rows = text.rows(count)
+        for detector, cells in flagged:
+            first = pc.min(rows.filter(cells)).as_py() + first_row
+            _merge(found, detector, first, pc.sum(cells).as_py())
+
+
+def _merge(found: dict[str, tuple[int | None, int]], detector: str, first: int | None, count: int) -> None:
+    """Add `count` cells, the first in row `first`, to what `detector` found before."""
+    before, counted = found.get(detector, (None, 0))
+    if first is None or (before is not None and before < first):
+        first = before
+    found[detector] = (first, counted + count)
 
 
 def _json_strings(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:

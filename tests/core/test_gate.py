@@ -23,6 +23,7 @@ from tractatus_datasets.gate import (
     Identifiers,
     _fingerprint,
     _fingerprints,
+    _texts,
     scan_release,
 )
 
@@ -302,3 +303,63 @@ def test_identifier_files_stop_counting_as_resident_once_their_pages_are_dropped
         _resident_kb(tmp_path / "ids" / "digests.npy") == _resident_kb(tmp_path / "ids" / "prints.npy") == 0
     )
     assert kept.unkeyed_hashes(digests).all() and kept.count == 50_000  # and the answers are the same
+
+
+def test_text_is_found_in_every_arrow_type_that_can_hold_it(tmp_path: Path) -> None:
+    """A folder the gate did not write (`tractatus-datasets scan`) may store text as dictionaries,
+    views, bytes, structs, maps or fixed-size lists: each is read, and a leak is named by its place."""
+    email, ip = BY_CATEGORY["email"], BY_CATEGORY["ipv4"]
+    invalid_utf8 = b"\xff " + ip.encode()
+    struct = pa.struct([("kind", pa.string()), ("count", pa.int64())])
+    table = pa.table(
+        {
+            "n": pa.array([1, 2, 3], pa.int64()),
+            "dictionary": pa.array(["ok", email, "ok"]).dictionary_encode(),
+            "view": pa.array([None, None, email], pa.string_view()),
+            "bytes": pa.array([b"ok", invalid_utf8, None], pa.binary()),
+            "fixed": pa.array([[None, None], ["ok", ip], None], pa.list_(pa.string(), 2)),
+            "struct": pa.array([{"kind": "ok", "count": 1}, None, {"kind": email, "count": 2}], struct),
+            "map": pa.array([[], [(email, "ok")], [("ok", ip)]], pa.map_(pa.string(), pa.string())),
+            "deep": pa.array(
+                [[{"kind": None, "count": 0}], [], [{"kind": ip, "count": 0}]], pa.list_(struct)
+            ),
+        }
+    )
+    pq.write_table(table, tmp_path / "foreign.parquet", row_group_size=2)
+    assert found(tmp_path) == [
+        ("foreign.parquet", "dictionary", 1, "email"),
+        ("foreign.parquet", "view", 2, "email"),
+        ("foreign.parquet", "bytes", 1, "ipv4"),
+        ("foreign.parquet", "fixed", 1, "ipv4"),
+        ("foreign.parquet", "struct.kind", 2, "email"),
+        ("foreign.parquet", "map.key", 1, "email"),
+        ("foreign.parquet", "map.value", 2, "ipv4"),
+        ("foreign.parquet", "deep.kind", 2, "ipv4"),
+    ]
+
+
+def test_a_leak_is_counted_and_located_across_row_groups(tmp_path: Path) -> None:
+    email = BY_CATEGORY["email"]
+    kinds = pa.array([{"kind": email if row in (3, 5, 6) else "ok"} for row in range(8)])
+    pq.write_table(pa.table({"s": kinds}), tmp_path / "groups.parquet", row_group_size=3)
+    result = scan_release(tmp_path)
+    assert [(f.column, f.location, f.detector, f.count) for f in result.findings] == [
+        ("s.kind", 3, "email", 3)
+    ]
+    assert result.cells == 8
+
+
+def test_field_names_nested_in_the_schema_are_scanned(tmp_path: Path) -> None:
+    named = pa.struct([(BY_CATEGORY["email"], pa.int64())])
+    pq.write_table(pa.table({"s": pa.array([{BY_CATEGORY["email"]: 1}], named)}), tmp_path / "n.parquet")
+    assert found(tmp_path) == [("n.parquet", "<schema>", None, "email")]
+
+
+def test_a_type_the_gate_cannot_read_as_text_is_a_finding_not_a_pass() -> None:
+    """Parquet cannot store a union, so this is the gate's own reader on one: whatever type it does
+    not know is reported rather than passed over."""
+    union = pa.UnionArray.from_sparse(
+        pa.array([0, 1], pa.int8()), [pa.array(["a", "b"]), pa.array([1, 2], pa.int64())]
+    )
+    assert [(text.column, text.values) for text in _texts("u", union)] == [("u", None)]
+    assert list(_texts("n", pa.array([[1]], pa.list_(pa.int64())))) == []
