@@ -172,8 +172,8 @@ def loads(text: str) -> Any:
     A typical dump line takes a faster way to the same value: `msgspec` parses it, and when its
     only Extended JSON wrappers (every `"$` of the text) are top-level values such as `_id` and
     `timestamp`, those are converted as `bson` would. Anything else (a wrapper deeper down, a
-    string starting with `$`, text `msgspec` refuses) is parsed by `json` with the `bson` hook,
-    so both ways give equal values and the same errors.
+    string starting with `$`, a `$` written as `\\u0024`, text `msgspec` refuses) is parsed by
+    `json` with the `bson` hook, so both ways give equal values and the same errors.
 
     >>> loads('{"t": {"$date": "2025-10-07T09:30:00.123Z"}, "n": {"$numberLong": "7"}}')
     {'t': datetime.datetime(2025, 10, 7, 9, 30, 0, 123000, tzinfo=datetime.timezone.utc), 'n': 7}
@@ -184,9 +184,11 @@ def loads(text: str) -> Any:
         pass
     else:
         wrappers = text.count('"$')
-        if not wrappers:
+        if "\\u0024" in text:  # a `$` written as an escape is not counted: take json's way
+            pass
+        elif not wrappers:
             return value
-        if type(value) is dict:
+        elif type(value) is dict:
             keys = _wrapped_at_top(value)
             if len(keys) == wrappers:
                 for key in keys:

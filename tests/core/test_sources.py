@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bson import ObjectId, json_util
 from bson.json_util import CANONICAL_JSON_OPTIONS, RELAXED_JSON_OPTIONS
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tractatus_datasets.errors import ProblemsFound, UsageError
@@ -209,13 +209,23 @@ _VALUES = st.recursive(
 )
 
 
+@settings(max_examples=300, deadline=None)  # an escaped wrapper under an unescaped one is rare
 @given(
     doc=st.dictionaries(st.sampled_from(["_id", "timestamp", "metadata", "n", "$set"]), _VALUES, max_size=5),
     spaced=st.booleans(),
+    escaped=st.sets(st.integers(min_value=0, max_value=5), max_size=2),
 )
-def test_the_fast_parse_gives_what_the_bson_hook_gives(doc: dict[str, object], spaced: bool) -> None:
-    """`loads` takes msgspec's way for typical lines: values and errors must be json's with the hook."""
+def test_the_fast_parse_gives_what_the_bson_hook_gives(
+    doc: dict[str, object], spaced: bool, escaped: set[int]
+) -> None:
+    """`loads` takes msgspec's way for typical lines: values and errors must be json's with the hook,
+    also when some `$` are written as the escape `\\u0024`."""
     text = json.dumps(doc, separators=(", ", ": ") if spaced else (",", ":"))
+    pieces = text.split('"$')
+    text = "".join(
+        piece if place == 0 else ('"\\u0024' if place - 1 in escaped else '"$') + piece
+        for place, piece in enumerate(pieces)
+    )
     assert _parsed(text) == _parsed_slowly(text)
 
 
@@ -238,6 +248,9 @@ def test_the_fast_parse_gives_what_the_bson_hook_gives(doc: dict[str, object], s
         '{"m": {"a": {"$oid": "68e99f0975ac09f853d994a5"}, "a": {"$oid": "zz"}}}',
         '{"m": {"\\u0024oid": "68e99f0975ac09f853d994a5"}, "s": "$HOME"}',
         '{"m": {"t": {"$date": "2025-10-11T00:04:25.057Z"}}, "s": "$HOME"}',
+        # An escaped wrapper key deeper down, where the count of `"$` matches the top level's.
+        '{"_id": {"$oid": "68e99f0975ac09f853d994a5"}, "m": {"p": {"\\u0024numberDouble": "0.5"}}}',
+        '{"m": {"p": {"\\u0024numberLong": "5"}}}',
     ],
 )
 def test_texts_msgspec_reads_otherwise_are_parsed_as_json_does(text: str) -> None:
