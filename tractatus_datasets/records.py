@@ -156,12 +156,38 @@ def _object_hook(obj: dict[str, Any]) -> Any:
 _DECODER = msgspec.json.Decoder()
 
 
-def _wrapped_at_top(doc: dict[str, Any]) -> list[str]:
-    """The keys of `doc` whose value is an Extended JSON wrapper of one string (`{"$oid": "…"}`)."""
-    return [key for key, value in doc.items() if type(value) is dict and len(value) == 1 and _wraps(value)]
+def _wrappers(doc: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Where `doc` holds an Extended JSON wrapper of one string (`{"$oid": "…"}`) as a top-level
+    value, or as a value of an item of `violations` (each of an AuditLog's violations has an `_id`),
+    as (container, key)."""
+    places = []
+    for key, value in doc.items():
+        if type(value) is dict:
+            if _wraps(value):
+                places.append((doc, key))
+        elif key == "violations" and type(value) is list:
+            for item in value:
+                if type(item) is dict:
+                    places += [
+                        (item, name) for name, inner in item.items() if type(inner) is dict and _wraps(inner)
+                    ]
+    return places
+
+
+def _converted(places: list[tuple[dict[str, Any], str]]) -> bool:
+    """Convert the wrappers at `places` as `bson` would; False when one is invalid, so that json's
+    way raises the error, of the wrapper it meets first."""
+    try:
+        for container, key in places:
+            container[key] = _object_hook(container[key])
+    except Exception:
+        return False
+    return True
 
 
 def _wraps(value: dict[str, Any]) -> bool:
+    if len(value) != 1:
+        return False
     ((name, inner),) = value.items()
     return name.startswith("$") and type(inner) is str
 
@@ -171,9 +197,10 @@ def loads(text: str) -> Any:
 
     A typical dump line takes a faster way to the same value: `msgspec` parses it, and when its
     only Extended JSON wrappers (every `"$` of the text) are top-level values such as `_id` and
-    `timestamp`, those are converted as `bson` would. Anything else (a wrapper deeper down, a
-    string starting with `$`, a `$` written as `\\u0024`, text `msgspec` refuses) is parsed by
-    `json` with the `bson` hook, so both ways give equal values and the same errors.
+    `timestamp`, or values of a violation such as its `_id`, those are converted as `bson` would.
+    Anything else (a wrapper deeper down, a string starting with `$`, a `$` written as `\\u0024`,
+    text `msgspec` refuses, an invalid wrapper) is parsed by `json` with the `bson` hook, so both
+    ways give equal values and the same errors.
 
     >>> loads('{"t": {"$date": "2025-10-07T09:30:00.123Z"}, "n": {"$numberLong": "7"}}')
     {'t': datetime.datetime(2025, 10, 7, 9, 30, 0, 123000, tzinfo=datetime.timezone.utc), 'n': 7}
@@ -189,10 +216,8 @@ def loads(text: str) -> Any:
         elif not wrappers:
             return value
         elif type(value) is dict:
-            keys = _wrapped_at_top(value)
-            if len(keys) == wrappers:
-                for key in keys:
-                    value[key] = _object_hook(value[key])
+            places = _wrappers(value)
+            if len(places) == wrappers and _converted(places):
                 return value
     return json.loads(text, object_hook=_object_hook)
 

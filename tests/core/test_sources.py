@@ -211,7 +211,9 @@ _VALUES = st.recursive(
 
 @settings(max_examples=300, deadline=None)  # an escaped wrapper under an unescaped one is rare
 @given(
-    doc=st.dictionaries(st.sampled_from(["_id", "timestamp", "metadata", "n", "$set"]), _VALUES, max_size=5),
+    doc=st.dictionaries(
+        st.sampled_from(["_id", "timestamp", "metadata", "violations", "n", "$set"]), _VALUES, max_size=5
+    ),
     spaced=st.booleans(),
     escaped=st.sets(st.integers(min_value=0, max_value=5), max_size=2),
 )
@@ -251,6 +253,9 @@ def test_the_fast_parse_gives_what_the_bson_hook_gives(
         # An escaped wrapper key deeper down, where the count of `"$` matches the top level's.
         '{"_id": {"$oid": "68e99f0975ac09f853d994a5"}, "m": {"p": {"\\u0024numberDouble": "0.5"}}}',
         '{"m": {"p": {"\\u0024numberLong": "5"}}}',
+        # Two bad wrappers, the first in the text under a key that a repeat moves to the end.
+        '{"a": 1, "b": {"$oid": "zz"}, "a": {"$oid": "yy"}}',
+        '{"violations": [{"_id": {"$oid": "zz"}}], "_id": {"$oid": "yy"}}',
     ],
 )
 def test_texts_msgspec_reads_otherwise_are_parsed_as_json_does(text: str) -> None:
