@@ -289,9 +289,11 @@ def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived:
 _ORDER = "ORDER BY timestamp, coalesce(session, ''), _fresh, _pos, _exact, decision_id"
 
 
-def _rows(con: duckdb.DuckDBPyConnection, query: str, model: type[Any]) -> Rows:
-    """The rows of `query`, in its order, read from DuckDB in batches when they are written."""
-    count = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
+def _rows(con: duckdb.DuckDBPyConnection, query: str, model: type[Any], count: int | None = None) -> Rows:
+    """The rows of `query` (`count` of them, counted here when not given), in its order, read from
+    DuckDB in batches when they are written."""
+    if count is None:
+        count = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
     schema = to_arrow_table([], model).schema
     return Rows.casting(schema, count, lambda: _reader(con.sql(query)))
 
@@ -307,8 +309,14 @@ def _reader(relation: duckdb.DuckDBPyRelation) -> pa.RecordBatchReader:
     return read(_BATCH_ROWS)
 
 
-def _full(con: duckdb.DuckDBPyConnection) -> Rows:
-    return _rows(con, f"SELECT {', '.join(_FULL)} FROM final {_ORDER}", FullRow)
+def _full(con: duckdb.DuckDBPyConnection, derived: Derived) -> Rows:
+    """Every row, new and carried; the latest row's time goes to `derived`. Both are read from
+    the tables under the view `final`, which does not change times or add rows."""
+    (count, latest), *_ = con.execute(
+        "SELECT count(*), max(timestamp) FROM (SELECT timestamp FROM fresh UNION ALL SELECT timestamp FROM carried)"
+    ).fetchall()
+    derived.last_time = latest
+    return _rows(con, f"SELECT {', '.join(_FULL)} FROM final {_ORDER}", FullRow, count)
 
 
 def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived) -> Rows:
@@ -383,8 +391,7 @@ def derive_release(
         _session_context(con, window // dt.timedelta(microseconds=1), derived)
         _carry(con, carried, derived)
         _finish(con, _rare_values(con, k), derived)
-        derived.last_time = con.execute("SELECT max(timestamp) FROM final").fetchall()[0][0]
-        derived.tables["full"] = _full(con)
+        derived.tables["full"] = _full(con, derived)
         derived.tables["aggregated"] = _aggregated(con, k, derived)
         derived.tables["incidents"] = _incidents(con, windows)
         yield derived
