@@ -1,7 +1,7 @@
 """The leak gate: re-scan every file of a written release before it may be published.
 
 Every Parquet cell (list items, struct fields, map keys and values, dictionary and byte values
-included, and the schema's metadata and field names) and every text file is checked with the
+included, and the schema's metadata, field names and field metadata) and every text file is checked with the
 detectors, for the exact raw identifiers seen in the source, and for unkeyed hashes of
 those identifiers. Pseudonym columns must hold nothing but pseudonyms. A finding names the file,
 the column (or JSON path) and row (or line), and the detector — never the value. A column of a
@@ -413,19 +413,27 @@ def _texts(column: str, array: pa.Array, lists: tuple[pa.Array, ...] = ()) -> It
         yield _Text(column, None)
 
 
-def _names(kind: pa.DataType) -> Iterator[str]:
-    """The names of the fields nested in a type."""
+def _labels(field_: pa.Field) -> Iterator[str]:
+    """The text a field's schema holds: its name and metadata, and those of the fields nested in it."""
+    yield field_.name
+    for key, value in (field_.metadata or {}).items():
+        yield key.decode("utf-8", "replace")
+        yield value.decode("utf-8", "replace")
+    kind = field_.type
     if isinstance(kind, pa.ExtensionType):
-        yield from _names(kind.storage_type)
-    elif pa.types.is_struct(kind):
-        for field_ in kind:
-            yield field_.name
-            yield from _names(field_.type)
+        kind = kind.storage_type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_struct(kind):
+        nested = list(kind)
     elif pa.types.is_map(kind):
-        yield from _names(kind.key_type)
-        yield from _names(kind.item_type)
+        nested = [kind.key_field, kind.item_field]
     elif _is(kind, _LISTS):
-        yield from _names(kind.value_type)
+        nested = [kind.value_field]
+    else:
+        nested = []
+    for inner in nested:
+        yield from _labels(inner)
 
 
 def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) -> None:
@@ -433,8 +441,8 @@ def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) 
     shard = pq.ParquetFile(path)
     schema = shard.schema_arrow
     metadata = json.dumps({k.decode(): v.decode() for k, v in (schema.metadata or {}).items()})
-    names = [label for field_ in schema for label in (field_.name, *_names(field_.type))]
-    for detector in scanner.value(metadata + " " + " ".join(names)):
+    labels = [label for field_ in schema for label in _labels(field_)]
+    for detector in scanner.value(metadata + " " + " ".join(labels)):
         result.findings.append(Finding(name, "<schema>", None, detector))
     hits: dict[str, dict[str, tuple[int | None, int]]] = {}  # column → detector → (first row, cells)
     detected: dict[str, list[str]] = {}  # a value's detectors, for the values every row group repeats
@@ -449,7 +457,7 @@ def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) 
                 if text.values is None:
                     _merge(found, "unscannable_column", None, table.num_rows)
                     continue
-                _scan_values(text, table.num_rows, first_row, scanner, detected, found)
+                _scan_values(text, text.values, table.num_rows, first_row, scanner, detected, found)
                 result.cells += len(text.values)
         first_row += shard.metadata.row_group(group).num_rows
     for column_name, found_here in hits.items():
@@ -459,16 +467,15 @@ def _scan_parquet(path: Path, name: str, scanner: _Scanner, result: GateResult) 
 
 def _scan_values(
     text: _Text,
+    values: pa.Array,
     count: int,
     first_row: int,
     scanner: _Scanner,
     detected: dict[str, list[str]],
     found: dict[str, tuple[int | None, int]],
 ) -> None:
-    """Add to `found` each detector that fires on some of the values of one row group's `text`
+    """Add to `found` each detector that fires on some of `values`, one row group's `text`
     (`count` rows, the first of them `first_row`)."""
-    assert text.values is not None
-    values = text.values
     unique = pc.unique(values)
     flagged: list[tuple[str, pa.Array]] = []  # (detector, which cells)
     if text.column in scanner.pseudonym_columns:

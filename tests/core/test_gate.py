@@ -349,9 +349,13 @@ def test_a_leak_is_counted_and_located_across_row_groups(tmp_path: Path) -> None
     assert result.cells == 8
 
 
-def test_field_names_nested_in_the_schema_are_scanned(tmp_path: Path) -> None:
-    named = pa.struct([(BY_CATEGORY["email"], pa.int64())])
-    pq.write_table(pa.table({"s": pa.array([{BY_CATEGORY["email"]: 1}], named)}), tmp_path / "n.parquet")
+@pytest.mark.parametrize("place", ["nested name", "field metadata", "list item metadata"])
+def test_text_anywhere_in_the_schema_is_scanned(tmp_path: Path, place: str) -> None:
+    email = BY_CATEGORY["email"]
+    item = pa.field("item", pa.int64(), metadata={"note": email} if place == "list item metadata" else None)
+    kind = pa.struct([(email if place == "nested name" else "n", pa.list_(item))])
+    outer = pa.field("s", kind, metadata={"note": email} if place == "field metadata" else None)
+    pq.write_table(pa.table([pa.array([None], kind)], schema=pa.schema([outer])), tmp_path / "n.parquet")
     assert found(tmp_path) == [("n.parquet", "<schema>", None, "email")]
 
 
