@@ -14,8 +14,10 @@ import pytest
 
 from tests.audit import shapes
 from tests.helpers import export, run
+from tractatus_datasets.commands import release_spec
 from tractatus_datasets.keys import DEMO_KEY, ExportKey
-from tractatus_datasets.plugins import ExportOptions
+from tractatus_datasets.plugins import ExportOptions, load_plugins
+from tractatus_datasets.publish import plan_publication
 from tractatus_evolution_log.builder import EvolutionOptions, export_evolution
 from tractatus_evolution_log.events import SHIPPED_EVENTS
 
@@ -60,8 +62,77 @@ def test_dry_run_prints_the_hub_operations_and_sends_nothing(releases: dict[str,
         f'  upload 8 files in one commit "Release 1.0.0 of {REPO}": CHANGELOG.md, CITATION.cff, MANIFEST.json, '
         "README.md, croissant.json, data/aggregated/train-00000-of-00001.parquet, "
         "data/full/train-00000-of-00001.parquet, data/incidents/train-00000-of-00001.parquet",
+        "    and delete in that commit every other file of the repository but .gitattributes",
         "  tag that commit v1.0.0",
     ]
+
+
+FILES = [
+    "CHANGELOG.md",
+    "CITATION.cff",
+    "MANIFEST.json",
+    "README.md",
+    "croissant.json",
+    "data/aggregated/train-00000-of-00001.parquet",
+    "data/full/train-00000-of-00001.parquet",
+    "data/incidents/train-00000-of-00001.parquet",
+]
+
+
+def with_unscanned_folders(release: Path, copy: Path) -> Path:
+    """A copy of `release` holding what the leak gate does not scan: a `.cache` and a `.git` folder."""
+    shutil.copytree(release, copy)
+    (copy / ".cache").mkdir()
+    (copy / ".cache" / "notes.txt").write_text("contact " + "ops" + "@" + "example.org\n")
+    (copy / ".git").mkdir()
+    (copy / ".git" / "config").write_text("[core]\n")
+    return copy
+
+
+def test_files_the_gate_does_not_scan_are_neither_listed_nor_committed(
+    releases: dict[str, Path], tmp_path: Path
+) -> None:
+    release = with_unscanned_folders(releases["1.0.0"], tmp_path / "release")
+    dry = run("publish", release, "--repo", REPO, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert lines[3] == "  leave out 2 file(s) in .git or .cache folders: not part of a release"
+    assert lines[4].endswith(": " + ", ".join(FILES))
+
+    published = run("publish", release, "--repo", REPO, "--to-git", tmp_path / "mirrors")
+    assert published.returncode == 0, published.stderr
+    listed = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", "v1.0.0"],
+        cwd=tmp_path / "mirrors" / "datasets" / REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert listed.stdout.splitlines() == FILES
+
+
+def test_the_hub_commit_adds_the_release_and_deletes_what_an_earlier_one_left(
+    releases: dict[str, Path],
+) -> None:
+    """A release with fewer shards than the last: the old shards would still match `data/full/train-*`."""
+    root = releases["1.0.0"]
+    manifest, spec = release_spec(root, load_plugins())
+    plan = plan_publication(root, spec, manifest, REPO, None)
+    remote = [
+        ".gitattributes",
+        "README.md",
+        "data/full/train-00000-of-00002.parquet",
+        "data/full/train-00001-of-00002.parquet",
+        "notes/old.md",
+    ]
+    operations = plan.commit(remote)
+    assert [(type(op).__name__, op.path_in_repo) for op in operations] == [
+        ("CommitOperationDelete", "data/full/train-00000-of-00002.parquet"),
+        ("CommitOperationDelete", "data/full/train-00001-of-00002.parquet"),
+        ("CommitOperationDelete", "notes/old.md"),
+        *(("CommitOperationAdd", name) for name in FILES),
+    ]
+    assert all(Path(op.path_or_fileobj) == root / op.path_in_repo for op in operations[3:])
 
 
 def test_a_demo_key_release_a_wrong_tag_and_an_invalid_release_are_refused(

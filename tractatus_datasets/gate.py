@@ -27,7 +27,7 @@ from tractatus_datasets.detectors import DETECTORS
 from tractatus_datasets.errors import Problem
 from tractatus_datasets.scrub import detect
 
-__all__ = ["MIN_IDENTIFIER_LENGTH", "Finding", "GateResult", "Identifiers", "scan_release"]
+__all__ = ["MIN_IDENTIFIER_LENGTH", "Finding", "GateResult", "Identifiers", "release_files", "scan_release"]
 
 MIN_IDENTIFIER_LENGTH = 6  # shorter ids ("s-1") would match ordinary words; they are not searched
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
@@ -537,7 +537,9 @@ def _scan_text(text: str, name: str, scanner: _Scanner, result: GateResult) -> N
         result.findings.append(Finding(name, None, lines[0], detector, len(lines)))
 
 
-def _files(root: Path) -> Iterator[Path]:
+def release_files(root: Path) -> Iterator[Path]:
+    """The files of the release in `root`, sorted: all but those in a `.git` or `.cache` folder (a
+    clone's history, a download's metadata), which are neither scanned nor published."""
     for path in sorted(root.rglob("*")):
         if path.is_file() and not _SKIPPED_DIRS.intersection(path.relative_to(root).parts):
             yield path
@@ -554,7 +556,7 @@ def scan_release(
     identifiers = identifiers or Identifiers()
     scanner = _Scanner(identifiers, pseudonym_columns)
     result = GateResult(identifiers=identifiers.count)
-    for path in _files(root):
+    for path in release_files(root):
         if part != "all" and (path.suffix == ".parquet") != (part == "data"):
             continue
         name = path.relative_to(root).as_posix()

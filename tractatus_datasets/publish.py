@@ -1,7 +1,10 @@
 """Publish a validated release: to the Hugging Face Hub, or into a git repository laid out as the Hub's.
 
 The one module that talks to the Hub. A release is published as one commit holding exactly the
-release's files, tagged `vX.Y.Z`, the revision papers pin. Refused: a release that does not
+release's files (those the leak gate scanned: nothing from a `.git` or `.cache` folder) and no file
+of an earlier release that this one does not have, such as a shard of an old count, which the
+card's `data_files` patterns would otherwise still match; it is tagged `vX.Y.Z`, the revision
+papers pin. Refused: a release that does not
 validate (exit 1), a release built with the public demo key, a tag other than the version's, and
 a tag that already exists (exit 2). `--dry-run` prints the operations and sends nothing.
 
@@ -18,10 +21,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from huggingface_hub import HfApi
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
 from tractatus_datasets.citation import revision_tag
 from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.gate import release_files
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.spec import DatasetSpec
 from tractatus_datasets.validate import validate_release
@@ -36,18 +40,33 @@ class PublishPlan:
     tag: str
     manifest: Manifest
     files: list[str]  # relative POSIX paths, sorted
+    left_out: int = 0  # files in a `.git` or `.cache` folder
 
     @property
     def message(self) -> str:
         return f"Release {self.manifest.version} of {self.repo_id}"
 
     def operations(self) -> list[str]:
+        left_out = (
+            [f"leave out {self.left_out} file(s) in .git or .cache folders: not part of a release"]
+            if self.left_out
+            else []
+        )
         return [
             f"create dataset repository {self.repo_id} if it does not exist",
             f"refuse if tag {self.tag} exists",
+            *left_out,
             f'upload {len(self.files)} files in one commit "{self.message}": ' + ", ".join(self.files),
+            "  and delete in that commit every other file of the repository but .gitattributes",
             f"tag that commit {self.tag}",
         ]
+
+    def commit(self, remote_files: list[str]) -> list[CommitOperationAdd | CommitOperationDelete]:
+        """The one commit's operations, given the files the repository holds now."""
+        kept = {*self.files, ".gitattributes"}
+        deletions = [CommitOperationDelete(name) for name in sorted(remote_files) if name not in kept]
+        additions = [CommitOperationAdd(name, self.root / name) for name in self.files]
+        return [*deletions, *additions]
 
 
 def plan_publication(
@@ -71,8 +90,9 @@ def plan_publication(
         raise ProblemsFound(
             problems, f"{len(problems)} problem(s): {root} does not validate; nothing was published"
         )
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    return PublishPlan(root, repo_id, expected, manifest, files)
+    files = [path.relative_to(root).as_posix() for path in release_files(root)]
+    everything = sum(1 for path in root.rglob("*") if path.is_file())
+    return PublishPlan(root, repo_id, expected, manifest, files, everything - len(files))
 
 
 def publish_to_hub(plan: PublishPlan, api: HfApi | None = None) -> str:
@@ -84,8 +104,9 @@ def publish_to_hub(plan: PublishPlan, api: HfApi | None = None) -> str:
     tags = {ref.name for ref in api.list_repo_refs(plan.repo_id, repo_type="dataset").tags}
     if plan.tag in tags:
         raise UsageError(f"{plan.repo_id} already has tag {plan.tag}: a published version never changes")
-    commit = api.upload_folder(
-        repo_id=plan.repo_id, repo_type="dataset", folder_path=plan.root, commit_message=plan.message
+    remote = api.list_repo_files(plan.repo_id, repo_type="dataset")
+    commit = api.create_commit(
+        plan.repo_id, plan.commit(remote), commit_message=plan.message, repo_type="dataset"
     )
     api.create_tag(plan.repo_id, repo_type="dataset", tag=plan.tag, revision=commit.oid)
     return str(commit.commit_url)
@@ -107,7 +128,7 @@ def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
 
 def publish_to_git(plan: PublishPlan, mirrors: Path) -> Path:
     """Commit the release into `mirrors/datasets/<org>/<name>` (created if missing) and tag it;
-    the repository's path. The commit replaces the whole tree, as an upload of a full release does."""
+    the repository's path. The commit replaces the whole tree, as `publish_to_hub`'s does."""
     if shutil.which("git") is None:
         raise UsageError("--to-git needs the git command; install git")
     repo = mirrors / "datasets" / plan.repo_id
@@ -119,7 +140,9 @@ def publish_to_git(plan: PublishPlan, mirrors: Path) -> Path:
     for old in repo.iterdir():
         if old.name != ".git":
             shutil.rmtree(old) if old.is_dir() else old.unlink()
-    shutil.copytree(plan.root, repo, dirs_exist_ok=True)
+    for name in plan.files:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(plan.root / name, repo / name)
     # A fixed author and the release date make the commit reproducible.
     when = f"{plan.manifest.release_date.isoformat()}T00:00:00+00:00"
     env = {
