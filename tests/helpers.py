@@ -22,6 +22,17 @@ from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.plugins import ExportOptions
 
 GOLDEN = Path(__file__).parent / "golden"
+# Every file of a release whose configs fit in one shard each, sorted.
+ONE_SHARD_RELEASE = [
+    "CHANGELOG.md",
+    "CITATION.cff",
+    "MANIFEST.json",
+    "README.md",
+    "croissant.json",
+    "data/aggregated/train-00000-of-00001.parquet",
+    "data/full/train-00000-of-00001.parquet",
+    "data/incidents/train-00000-of-00001.parquet",
+]
 
 
 def make_key(label: str = "tests") -> ExportKey:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import export, run
+from tests.helpers import ONE_SHARD_RELEASE, export, run
 from tractatus_datasets.commands import release_spec
 from tractatus_datasets.keys import DEMO_KEY, ExportKey
 from tractatus_datasets.plugins import ExportOptions, load_plugins
@@ -67,18 +67,6 @@ def test_dry_run_prints_the_hub_operations_and_sends_nothing(releases: dict[str,
     ]
 
 
-FILES = [
-    "CHANGELOG.md",
-    "CITATION.cff",
-    "MANIFEST.json",
-    "README.md",
-    "croissant.json",
-    "data/aggregated/train-00000-of-00001.parquet",
-    "data/full/train-00000-of-00001.parquet",
-    "data/incidents/train-00000-of-00001.parquet",
-]
-
-
 def with_unscanned_folders(release: Path, copy: Path) -> Path:
     """A copy of `release` holding what the leak gate does not scan: a `.cache` and a `.git` folder."""
     shutil.copytree(release, copy)
@@ -97,7 +85,7 @@ def test_files_the_gate_does_not_scan_are_neither_listed_nor_committed(
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout.splitlines()
     assert lines[3] == "  leave out 2 file(s) in .git or .cache folders: not part of a release"
-    assert lines[4].endswith(": " + ", ".join(FILES))
+    assert lines[4].endswith(": " + ", ".join(ONE_SHARD_RELEASE))
 
     published = run("publish", release, "--repo", REPO, "--to-git", tmp_path / "mirrors")
     assert published.returncode == 0, published.stderr
@@ -108,7 +96,7 @@ def test_files_the_gate_does_not_scan_are_neither_listed_nor_committed(
         text=True,
         check=True,
     )
-    assert listed.stdout.splitlines() == FILES
+    assert listed.stdout.splitlines() == ONE_SHARD_RELEASE
 
 
 def test_the_hub_commit_adds_the_release_and_deletes_what_an_earlier_one_left(
@@ -130,7 +118,7 @@ def test_the_hub_commit_adds_the_release_and_deletes_what_an_earlier_one_left(
         ("CommitOperationDelete", "data/full/train-00000-of-00002.parquet"),
         ("CommitOperationDelete", "data/full/train-00001-of-00002.parquet"),
         ("CommitOperationDelete", "notes/old.md"),
-        *(("CommitOperationAdd", name) for name in FILES),
+        *(("CommitOperationAdd", name) for name in ONE_SHARD_RELEASE),
     ]
     assert all(Path(op.path_or_fileobj) == root / op.path_in_repo for op in operations[3:])
 
