@@ -96,7 +96,7 @@ def plan_publication(
 
 
 def publish_to_hub(plan: PublishPlan, api: HfApi | None = None) -> str:
-    """Create the repository if needed, upload the folder in one commit and tag it; the commit's URL."""
+    """Create the repository if needed, commit the release in one commit and tag it; the commit's URL."""
     api = (
         api or HfApi()
     )  # the token comes from `hf auth login` or $HF_TOKEN, as everywhere in huggingface_hub
@@ -104,9 +104,16 @@ def publish_to_hub(plan: PublishPlan, api: HfApi | None = None) -> str:
     tags = {ref.name for ref in api.list_repo_refs(plan.repo_id, repo_type="dataset").tags}
     if plan.tag in tags:
         raise UsageError(f"{plan.repo_id} already has tag {plan.tag}: a published version never changes")
-    remote = api.list_repo_files(plan.repo_id, repo_type="dataset")
+    # The deletions are of the files at this commit: should the branch move meanwhile, the Hub
+    # refuses the commit rather than leave another commit's files in the release.
+    head = api.repo_info(plan.repo_id, repo_type="dataset").sha
+    remote = api.list_repo_files(plan.repo_id, repo_type="dataset", revision=head)
     commit = api.create_commit(
-        plan.repo_id, plan.commit(remote), commit_message=plan.message, repo_type="dataset"
+        plan.repo_id,
+        plan.commit(remote),
+        commit_message=plan.message,
+        repo_type="dataset",
+        parent_commit=head,
     )
     api.create_tag(plan.repo_id, repo_type="dataset", tag=plan.tag, revision=commit.oid)
     return str(commit.commit_url)
