@@ -4,9 +4,9 @@ The one module that talks to the Hub. A release is published as one commit holdi
 release's files (those the leak gate scanned: nothing from a `.git` or `.cache` folder) and no file
 of an earlier release that this one does not have, such as a shard of an old count, which the
 card's `data_files` patterns would otherwise still match; it is tagged `vX.Y.Z`, the revision
-papers pin. Refused: a release that does not
-validate (exit 1), a release built with the public demo key, a tag other than the version's, and
-a tag that already exists (exit 2). `--dry-run` prints the operations and sends nothing.
+papers pin. Refused: a release that does not validate (exit 1), a release built with the public
+demo key, a tag other than the version's, and a tag that already exists (exit 2). `--dry-run`
+prints the operations and sends nothing.
 
 `--to-git DIR` writes the same commit and tag into `DIR/datasets/<org>/<name>`, the layout that
 a self-hosted Hub mirror such as olah serves (`[basic] mirrors-path = [DIR]`), so the researcher's
