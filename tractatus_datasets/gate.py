@@ -395,8 +395,8 @@ def _texts(column: str, array: pa.Array, lists: tuple[pa.Array, ...] = ()) -> It
         for field_, child in zip(kind, array.flatten(), strict=True):  # parents' nulls included
             yield from _texts(f"{column}.{field_.name}", child, lists)
     elif pa.types.is_map(kind):
-        entries = pa.ListArray.from_arrays(array.offsets, array.values, mask=array.is_null())
-        yield from _texts(column, entries, lists)
+        entries = pa.list_(pa.field("entries", pa.struct([kind.key_field, kind.item_field])))
+        yield from _texts(column, array.cast(entries), lists)
     elif _is(kind, _LISTS):
         yield from _texts(column, pc.list_flatten(array), (*lists, array))
     elif _is(kind, _TEXTS) or _is(kind, _BYTES):

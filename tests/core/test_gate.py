@@ -367,3 +367,12 @@ def test_a_type_the_gate_cannot_read_as_text_is_a_finding_not_a_pass() -> None:
     )
     assert [(text.column, text.values) for text in _texts("u", union)] == [("u", None)]
     assert list(_texts("n", pa.array([[1]], pa.list_(pa.int64())))) == []
+
+
+def test_maps_inside_lists_are_read_with_their_rows_from_any_offset() -> None:
+    maps = pa.array(
+        [[[("a", "x")]], None, [None, [("b", "y"), ("c", None)]], [[("d", "z")]]],
+        pa.list_(pa.map_(pa.string(), pa.string())),
+    ).slice(1)  # the flattened maps then start at an offset
+    texts = [(t.column, t.values.to_pylist(), t.rows(len(maps)).to_pylist()) for t in _texts("m", maps)]
+    assert texts == [("m.key", ["b", "c", "d"], [1, 1, 2]), ("m.value", ["y", "z"], [1, 2])]
