@@ -253,7 +253,7 @@ def test_the_fast_parse_gives_what_the_bson_hook_gives(
         # An escaped wrapper key deeper down, where the count of `"$` matches the top level's.
         '{"_id": {"$oid": "68e99f0975ac09f853d994a5"}, "m": {"p": {"\\u0024numberDouble": "0.5"}}}',
         '{"m": {"p": {"\\u0024numberLong": "5"}}}',
-        # Two bad wrappers, the first in the text under a key that a repeat moves to the end.
+        # Two bad wrappers: the last in the text is under a repeated key, which the dict holds first.
         '{"a": 1, "b": {"$oid": "zz"}, "a": {"$oid": "yy"}}',
         '{"violations": [{"_id": {"$oid": "zz"}}], "_id": {"$oid": "yy"}}',
     ],
