@@ -55,7 +55,8 @@ def scan_command(root: Path, identifiers_file: Path | None, plugins: dict[str, D
     if result.findings:
         raise ProblemsFound(
             [finding.problem() for finding in result.findings],
-            f"{summary['findings']} finding(s) in {root}; do not publish it",
+            f"{len(result.findings)} finding(s), {summary['findings']} cell(s) or place(s), in {root}; "
+            "do not publish it",
         )
     searched = f" and {summary['identifiers']:,} identifiers" if summary["identifiers"] else ""
     return (

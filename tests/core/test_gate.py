@@ -136,9 +136,10 @@ def test_scan_command_exits_1_and_reports_without_the_value(release: Path) -> No
     rewrite_cell(release, "boundary", 2, f"see {secret}")
     result = run("scan", release)
     assert result.returncode == 1
-    assert (
-        f"{FULL}:2: boundary: openai_key (1 cell(s))" in result.stderr and "do not publish" in result.stderr
-    )
+    assert result.stderr.splitlines() == [
+        f"error: 1 finding(s), 1 cell(s) or place(s), in {release}; do not publish it",
+        f"  {FULL}:2: boundary: openai_key (1 cell(s))",
+    ]
     assert secret not in result.stderr + result.stdout
 
 
@@ -147,7 +148,10 @@ def test_scan_searches_identifiers_from_a_file(release: Path, tmp_path: Path) ->
     ids.write_text("Tractatus Audit Decision Corpus\n")  # printed in the card: found as a raw identifier
     result = run("scan", release, "--identifiers", ids)
     assert result.returncode == 1
-    assert "README.md:5: raw_identifier (3 place(s))" in result.stderr  # YAML, title and BibTeX
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: 5 finding(s), 7 cell(s) or place(s), in {release}; do not publish it"
+    assert len(lines) == 1 + 5
+    assert "  README.md:5: raw_identifier (3 place(s))" in lines  # YAML, title and BibTeX
     assert "CITATION.cff:4: raw_identifier (1 place(s))" in result.stderr  # its title
 
 
