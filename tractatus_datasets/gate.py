@@ -345,22 +345,32 @@ def _is(kind: pa.DataType, tests: tuple[Callable[[pa.DataType], bool], ...]) -> 
     return any(test(kind) for test in tests)
 
 
+def _stored(kind: pa.DataType) -> pa.DataType:
+    """The type of the values as stored: an extension type's storage, a dictionary's values."""
+    while isinstance(kind, pa.ExtensionType) or pa.types.is_dictionary(kind):
+        kind = kind.storage_type if isinstance(kind, pa.ExtensionType) else kind.value_type
+    return kind
+
+
+def _nested(kind: pa.DataType) -> list[pa.Field] | None:
+    """The fields nested in a stored container type (struct, map, list); None for any other type."""
+    if pa.types.is_struct(kind):
+        return list(kind)
+    if pa.types.is_map(kind):
+        return [kind.key_field, kind.item_field]
+    if _is(kind, _LISTS):
+        return [kind.value_field]
+    return None
+
+
 def _may_hold_text(kind: pa.DataType) -> bool:
     """False only for a type that cannot hold a character: numbers, booleans, times, nulls, and
     containers of nothing else."""
-    if _is(kind, _TEXT_FREE):
-        return False
-    if isinstance(kind, pa.ExtensionType):
-        return _may_hold_text(kind.storage_type)
-    if pa.types.is_dictionary(kind):
-        return _may_hold_text(kind.value_type)
-    if pa.types.is_struct(kind):
-        return any(_may_hold_text(kind.field(i).type) for i in range(kind.num_fields))
-    if pa.types.is_map(kind):
-        return _may_hold_text(kind.key_type) or _may_hold_text(kind.item_type)
-    if _is(kind, _LISTS):
-        return _may_hold_text(kind.value_type)
-    return True
+    kind = _stored(kind)
+    nested = _nested(kind)
+    if nested is not None:
+        return any(_may_hold_text(field_.type) for field_ in nested)
+    return not _is(kind, _TEXT_FREE)
 
 
 @dataclass(frozen=True)
@@ -399,13 +409,11 @@ def _texts(column: str, array: pa.Array, lists: tuple[pa.Array, ...] = ()) -> It
         yield from _texts(column, array.cast(entries), lists)
     elif _is(kind, _LISTS):
         yield from _texts(column, pc.list_flatten(array), (*lists, array))
-    elif _is(kind, _TEXTS) or _is(kind, _BYTES):
-        if _is(kind, _BYTES):
-            array = pa.array(
-                [None if value is None else value.decode("utf-8", "replace") for value in array.to_pylist()],
-                pa.large_string(),
-            )
-        elif pa.types.is_string_view(kind):
+    elif _is(kind, _BYTES):
+        decoded = [None if value is None else value.decode("utf-8", "replace") for value in array.to_pylist()]
+        yield from _texts(column, pa.array(decoded, pa.large_string()), lists)
+    elif _is(kind, _TEXTS):
+        if pa.types.is_string_view(kind):
             array = array.cast(pa.large_string())
         valid = pc.is_valid(array)
         yield _Text(column, array.filter(valid), lists, valid)
@@ -419,20 +427,7 @@ def _labels(field_: pa.Field) -> Iterator[str]:
     for key, value in (field_.metadata or {}).items():
         yield key.decode("utf-8", "replace")
         yield value.decode("utf-8", "replace")
-    kind = field_.type
-    if isinstance(kind, pa.ExtensionType):
-        kind = kind.storage_type
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    if pa.types.is_struct(kind):
-        nested = list(kind)
-    elif pa.types.is_map(kind):
-        nested = [kind.key_field, kind.item_field]
-    elif _is(kind, _LISTS):
-        nested = [kind.value_field]
-    else:
-        nested = []
-    for inner in nested:
+    for inner in _nested(_stored(field_.type)) or []:
         yield from _labels(inner)
 
 
