@@ -38,7 +38,7 @@ __all__ = [
     "staged_release",
 ]
 
-VERSION_PATTERN = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")  # ASCII, whole
+VERSION_PATTERN = re.compile(r"\A(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")  # ASCII, whole
 _LOCK = "lock"
 
 
