@@ -53,6 +53,7 @@ INTERNAL_COLUMNS = pa.schema(
     ]
 )
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 _PART_SHIFT = 32  # `_seq` is the part's index, then the record's place in the part
 
 
@@ -106,7 +107,7 @@ def _add_encoded(tally: Tally, encoded: list[str]) -> None:
 
 
 def _microseconds(time: dt.datetime) -> int:
-    return (time - _EPOCH) // dt.timedelta(microseconds=1)
+    return (time - _EPOCH) // _MICROSECOND
 
 
 @contextmanager
