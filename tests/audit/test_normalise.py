@@ -233,6 +233,23 @@ def test_legacy_lines_read_service_domain_and_duration_from_metadata() -> None:
     assert result.time == dt.datetime(2025, 10, 10, 1, 0, 0, 250000, tzinfo=dt.UTC)
 
 
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "decisions-2025-10-10.jsonl",
+        "decisions-2025-10-10.jsonl.gz",
+        "archive/2025/decisions-2025-10-10.jsonl.gz",
+    ],
+)
+def test_a_legacy_line_keeps_its_identity_when_its_file_is_compressed_or_moved(origin: str) -> None:
+    """A legacy line has no id of its own: its file's name and its line make one. Gzipping the file
+    or moving it to another folder between releases must not make its decisions new ones."""
+    line = {"timestamp": "2025-10-10T01:00:00.250Z", "sessionId": "s", "action": "test_enforcement"}
+    result = normalise(RawRecord(origin, 7, "legacy", line, "{}"), Tally())
+    assert isinstance(result, Normalised), result
+    assert result.source_id == "legacy:decisions-2025-10-10.jsonl:7"
+
+
 def test_naive_datetimes_are_utc_and_created_at_stands_in_for_a_missing_timestamp() -> None:
     doc = auditlog(createdAt=dt.datetime(2025, 10, 20, 8, 30))
     del doc["timestamp"]
