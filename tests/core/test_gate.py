@@ -124,8 +124,11 @@ def test_raw_identifiers_and_their_unkeyed_hashes_are_found_anywhere(release: Pa
 def test_files_that_cannot_be_scanned_or_do_not_belong_are_findings(release: Path) -> None:
     (release / "loader.py").write_text("print('a loading script')\n")
     (release / "blob.bin").write_bytes(bytes(range(256)))
+    shard = (release / FULL).read_bytes()  # cut short, as by an interrupted copy:
+    (release / FULL).with_name("cut-short.parquet").write_bytes(shard[: len(shard) // 2])
     assert found(release) == [
         ("blob.bin", None, None, "unscannable_file"),
+        ("data/full/cut-short.parquet", None, None, "unreadable_parquet"),
         ("loader.py", None, None, "unexpected_file"),
     ]
 
