@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import make_key
 from tractatus_datasets.errors import UsageError
-from tractatus_datasets.keys import DEMO_KEY, ENV_VAR, ExportKey, load_key
+from tractatus_datasets.keys import DEMO_KEY, ENV_VAR, MIN_KEY_BYTES, ExportKey, load_key
 
 
 def test_without_a_key_the_export_stops_and_says_how_to_provide_one() -> None:
@@ -42,6 +42,20 @@ def test_weak_keys_are_refused(tmp_path: Path, content: bytes, message: str) -> 
     key_file.write_bytes(content)
     with pytest.raises(UsageError, match=message):
         load_key(key_file, demo_key=False, environ={})
+
+
+def test_a_key_of_exactly_the_minimum_length_is_accepted_and_one_byte_less_is_not(tmp_path: Path) -> None:
+    """The message promises "at least" MIN_KEY_BYTES: that many must do, from a file or the environment."""
+    secret = bytes(range(65, 65 + MIN_KEY_BYTES))  # built here: no key-shaped literal in the repository
+    key_file = tmp_path / "key"
+    key_file.write_bytes(secret)
+    assert load_key(key_file, demo_key=False, environ={}).secret == secret
+    assert load_key(None, demo_key=False, environ={ENV_VAR: secret.decode()}).secret == secret
+    key_file.write_bytes(secret[:-1])
+    with pytest.raises(UsageError, match=f"holds {MIN_KEY_BYTES - 1} bytes, too short"):
+        load_key(key_file, demo_key=False, environ={})
+    with pytest.raises(UsageError, match="too short"):
+        load_key(None, demo_key=False, environ={ENV_VAR: secret[:-1].decode()})
 
 
 def test_unreadable_key_file_and_conflicting_flags(tmp_path: Path) -> None:
