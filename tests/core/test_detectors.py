@@ -85,6 +85,22 @@ def test_ordinary_release_text_is_not_a_leak(text: str) -> None:
     assert scrub(text) == (text, {})
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://docs.github.com/en/get-started", []),
+        ("mirror at datasets.huggingface.co", []),
+        ("https://acme-github.com/builds/42", ["url"]),
+        ("build server notexample.org:8080", ["host"]),
+    ],
+)
+def test_a_public_host_covers_its_subdomains_not_every_name_ending_in_it(
+    text: str, expected: list[str]
+) -> None:
+    """`acme-github.com` is somebody's own host: only `github.com` and names under it are public."""
+    assert detect(text) == expected
+
+
 def test_placeholders_are_never_detected_again() -> None:
     for detector in DETECTORS:
         assert detect(f"x {detector.placeholder} y") == [], detector.name
