@@ -217,8 +217,7 @@ def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, 
         if value is not None:
             reason = reasons.get(key, "unknown_field")
             if reason is not None:
-                leaves = _leaves(value) if isinstance(value, _CONTAINERS) else 1
-                counts[reason] = counts.get(reason, 0) + leaves
+                counts[reason] = counts.get(reason, 0) + _leaves(value)
     metadata = doc.get("metadata") if "metadata" in READ_FIELDS[shape] else None
     if isinstance(metadata, dict):
         reasons = _METADATA_REASONS[service]
@@ -226,12 +225,11 @@ def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, 
             if value is None:
                 continue
             reason = reasons.get(key, "unknown_metadata_key")
-            nested = isinstance(value, _CONTAINERS)
             if reason is None:  # read keys hold scalars; anything nested is dropped
-                if not nested:
+                if not isinstance(value, _CONTAINERS):
                     continue
                 reason = "unknown_metadata_key"
-            counts[reason] = counts.get(reason, 0) + (_leaves(value) if nested else 1)
+            counts[reason] = counts.get(reason, 0) + _leaves(value)
     for violation in doc.get("violations") or ():
         if isinstance(violation, dict):
             for key, value in violation.items():
