@@ -163,7 +163,7 @@ def _wrappers(doc: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
     places = []
     for key, value in doc.items():
         if type(value) is dict:
-            if len(value) == 1 and _wraps(value):  # the length first: most objects are not wrappers
+            if _wraps(value):
                 places.append((doc, key))
         elif key == "violations" and type(value) is list:
             for item in value:
