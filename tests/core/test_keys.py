@@ -30,18 +30,30 @@ def test_key_sources(tmp_path: Path) -> None:
     secret = make_key().secret
     key_file = tmp_path / "key"
     key_file.write_bytes(secret + b"\n")
-    assert load_key(key_file, demo_key=False, environ={}).secret == secret
-    assert load_key(None, demo_key=False, environ={ENV_VAR: secret.decode()}).secret == secret
+    from_file = load_key(key_file, demo_key=False, environ={})
+    from_environment = load_key(None, demo_key=False, environ={ENV_VAR: secret.decode()})
+    # Not a demo key: `publish` would refuse its release.
+    assert (
+        (from_file.secret, from_file.demo)
+        == (from_environment.secret, from_environment.demo)
+        == (secret, False)
+    )
     demo = load_key(None, demo_key=True, environ={ENV_VAR: secret.decode()})  # the explicit flag wins
     assert (demo.secret, demo.demo) == (DEMO_KEY, True)
 
 
 @pytest.mark.parametrize(("content", "message"), [(b"short", "too short"), (DEMO_KEY, "public demo key")])
-def test_weak_keys_are_refused(tmp_path: Path, content: bytes, message: str) -> None:
+def test_weak_keys_are_refused_naming_where_they_came_from(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
     key_file = tmp_path / "key"
     key_file.write_bytes(content)
-    with pytest.raises(UsageError, match=message):
+    with pytest.raises(UsageError, match=message) as from_file:
         load_key(key_file, demo_key=False, environ={})
+    assert str(from_file.value).startswith(f"key file {key_file} holds ")
+    with pytest.raises(UsageError, match=message) as from_environment:
+        load_key(None, demo_key=False, environ={ENV_VAR: content.decode()})
+    assert str(from_environment.value).startswith(f"{ENV_VAR} holds ")
 
 
 def test_a_key_of_exactly_the_minimum_length_is_accepted_and_one_byte_less_is_not(tmp_path: Path) -> None:
