@@ -279,11 +279,11 @@ def test_personal_and_unknown_values_are_counted_by_reason_not_by_name() -> None
 
 def test_dropped_values_count_each_leaf_and_a_verdict_key_is_read_only_for_its_own_service() -> None:
     metadata = {
+        "quadrant": None,  # nothing there: nothing dropped, and the keys after it still counted
         "enforcement_decision": "ALLOWED",  # BoundaryEnforcer's verdict key; nobody else's
         "": "an empty key",
         "metrics": {"a": 1, "b": [2, 3, []]},  # four values: 1, 2, 3 and the empty list
         "boundary": {"nested": 1},  # a read key, but it holds an object
-        "quadrant": None,  # nothing there: nothing dropped
     }
     violations = [{"ruleId": "inst_016", "severity": "HIGH", "_id": "v1", "details": "text", "empty": ""}]
     enforcer = auditlog(metadata=metadata, violations=violations)
