@@ -24,7 +24,12 @@ class Granularity(StrEnum):
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
-    """A naive datetime is UTC (that is how MongoDB and ISO `Z` strings store time)."""
+    """A naive datetime is UTC (that is how MongoDB and ISO `Z` strings store time); an aware one
+    is converted.
+
+    >>> as_utc(dt.datetime.fromisoformat("2025-10-20T10:30:00+02:00")).isoformat()
+    '2025-10-20T08:30:00+00:00'
+    """
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 

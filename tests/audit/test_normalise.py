@@ -256,6 +256,19 @@ def test_naive_datetimes_are_utc_and_created_at_stands_in_for_a_missing_timestam
     assert run(doc)[0].time == dt.datetime(2025, 10, 20, 8, 30, tzinfo=dt.UTC)
 
 
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2025-10-20T10:30:00+02:00",
+        "2025-10-20T03:30:00-05:00",
+        dt.datetime(2025, 10, 20, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+    ],
+    ids=["string-east-of-utc", "string-west-of-utc", "date-east-of-utc"],
+)
+def test_a_time_with_an_offset_is_converted_to_utc_not_relabelled(when: str | dt.datetime) -> None:
+    assert run(auditlog(timestamp=when))[0].time == dt.datetime(2025, 10, 20, 8, 30, tzinfo=dt.UTC)
+
+
 def test_personal_and_unknown_values_are_counted_by_reason_not_by_name() -> None:
     _, _, dropped = run(
         auditlog(
