@@ -143,12 +143,38 @@ def test_a_pressure_score_outside_zero_to_one_is_left_empty_and_counted() -> Non
 
 
 @pytest.mark.parametrize(
+    ("number", "level"),
+    [(0, "NORMAL"), (4, "DANGEROUS"), (5, "UNKNOWN"), (-1, "UNKNOWN"), (True, "UNKNOWN"), (1.0, "UNKNOWN")],
+)
+def test_a_numeric_pressure_level_names_one_of_the_five_levels(number: Any, level: str) -> None:
+    """`pressure_level_numeric` is 0–4 (NORMAL to DANGEROUS); anything else names no level."""
+    result, _, _ = run(
+        auditlog(action="context_pressure_analysis", metadata={"pressure_level_numeric": number})
+    )
+    assert result.context_pressure.value == level
+
+
+@pytest.mark.parametrize(("score", "kept"), [(0, 0.0), (1, 1.0), (1.0000001, None), (-0.001, None)])
+def test_a_pressure_score_from_zero_to_one_inclusive_is_kept(score: float, kept: float | None) -> None:
+    result, events, _ = run(
+        auditlog(
+            action="context_pressure_analysis", metadata={"pressure_level": "HIGH", "overall_pressure": score}
+        )
+    )
+    assert (result.pressure_score, events["pressure_score_out_of_range"]) == (
+        kept,
+        0 if kept is not None else 1,
+    )
+
+
+@pytest.mark.parametrize(
     ("where", "expected", "event"),
     [
         ({"boundary": "AGENCY", "tractatus_section": "12.6"}, "12.6 Agency", None),
         ({"metadata": {"boundary": "PURPOSE"}}, "12.4 Purpose", None),  # section implied by the key
         ({"metadata": {"boundary": "values", "tractatus_section": "inst_016"}}, "12.1 Values", None),
         ({"tractatus_section": "12.5"}, "12.5 Meaning", None),  # key implied by the section
+        ({"metadata": {"tractatus_section": "12.5"}}, "12.5 Meaning", None),  # as BoundaryEnforcer writes it
         ({"violations": ["WISDOM"]}, "12.3 Wisdom", None),  # blocked BE rows name their boundaries
         ({"metadata": {"boundary": "none"}}, None, None),
         ({"metadata": {"boundary": "ERROR"}}, "ERROR (fail-safe)", None),
@@ -165,8 +191,10 @@ def test_boundary_labels_are_composed_from_key_and_section(
 ) -> None:
     result, events, _ = run(auditlog(**where))
     assert result.boundary == expected
-    if event:
-        assert events[event] == 1
+    boundary_events = {"boundary_section_mismatch", "unknown_boundary"}
+    assert {name: n for name, n in events.as_dict().items() if name in boundary_events} == (
+        {event: 1} if event else {}
+    )
 
 
 @pytest.mark.parametrize(
