@@ -99,6 +99,22 @@ def test_card_data_files_that_match_nothing_are_reported(release: Path) -> None:
     assert result.stderr.startswith(f"error: 2 problem(s): {release} is not a valid release\n")
 
 
+def test_a_card_config_that_is_not_the_dataset_s_and_one_that_is_missing_are_named(release: Path) -> None:
+    card = release / "README.md"
+    card.write_text(card.read_text().replace("config_name: incidents\n", "config_name: incident\n"))
+    assert problems(release) == [
+        "README.md: configs.incident: is not a config of this dataset",
+        "README.md: configs.incidents: is missing",
+    ]
+
+
+def test_shards_matched_by_different_patterns_of_one_config_are_all_matched(release: Path) -> None:
+    card = release / "README.md"
+    one_each = "    path:\n    - data/full/train-00000-*\n    - data/full/train-00001-*\n"
+    card.write_text(card.read_text().replace("    path: data/full/train-*\n", one_each))
+    assert problems(release) == []
+
+
 def test_a_planted_leak_is_found_without_printing_it(release: Path) -> None:
     address = "ops" + "@" + "tractatus-internal" + ".example"
     card = release / "README.md"
