@@ -121,6 +121,22 @@ def test_a_folder_holds_dumps_and_legacy_files_in_name_order(tmp_path: Path) -> 
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("decisions-2025-10-10.jsonl", "legacy"),
+        ("decisions-2025-10-09.jsonl.gz", "legacy"),
+        ("auditLogs.json", "mongoexport"),
+    ],
+)
+def test_a_single_file_given_as_the_source_keeps_the_kind_its_name_says(
+    tmp_path: Path, name: str, kind: str
+) -> None:
+    """A legacy file read as a dump would have every line refused for want of an `_id`."""
+    (tmp_path / name).write_bytes(b"{}\n")
+    assert [(f.name, f.kind) for f in discover(str(tmp_path / name)).files] == [(name, kind)]
+
+
 def test_the_source_digest_changes_with_any_byte(tmp_path: Path) -> None:
     dump = tmp_path / "auditLogs.json"
     dump.write_text('{"a": 1}\n')
