@@ -42,6 +42,13 @@ def problems(root: Path) -> list[str]:
     return [str(problem) for problem in validate_release(root, SPEC)]
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace `old` in the file: it must be there, or the test would check an unchanged release."""
+    text = path.read_text()
+    assert old in text, f"{old!r} is not in {path.name}"
+    path.write_text(text.replace(old, new))
+
+
 def test_a_fresh_release_is_valid_and_the_command_says_so(release: Path) -> None:
     assert problems(release) == []
     result = run("validate", release)
@@ -88,8 +95,7 @@ def test_a_missing_shard_and_a_stray_one_are_named(release: Path) -> None:
 
 
 def test_card_data_files_that_match_nothing_are_reported(release: Path) -> None:
-    card = release / "README.md"
-    card.write_text(card.read_text().replace("path: data/incidents/train-*", "path: data/incident/train-*"))
+    edit(release / "README.md", "path: data/incidents/train-*", "path: data/incident/train-*")
     assert problems(release) == [
         "README.md: configs.incidents.data_files: 'data/incident/train-*' matches no file",
         "README.md: configs.incidents.data_files: no pattern matches data/incidents/train-00000-of-00001.parquet",
@@ -100,8 +106,7 @@ def test_card_data_files_that_match_nothing_are_reported(release: Path) -> None:
 
 
 def test_a_card_config_that_is_not_the_dataset_s_and_one_that_is_missing_are_named(release: Path) -> None:
-    card = release / "README.md"
-    card.write_text(card.read_text().replace("config_name: incidents\n", "config_name: incident\n"))
+    edit(release / "README.md", "config_name: incidents\n", "config_name: incident\n")
     assert problems(release) == [
         "README.md: configs.incident: is not a config of this dataset",
         "README.md: configs.incidents: is missing",
@@ -109,9 +114,8 @@ def test_a_card_config_that_is_not_the_dataset_s_and_one_that_is_missing_are_nam
 
 
 def test_shards_matched_by_different_patterns_of_one_config_are_all_matched(release: Path) -> None:
-    card = release / "README.md"
     one_each = "    path:\n    - data/full/train-00000-*\n    - data/full/train-00001-*\n"
-    card.write_text(card.read_text().replace("    path: data/full/train-*\n", one_each))
+    edit(release / "README.md", "    path: data/full/train-*\n", one_each)
     assert problems(release) == []
 
 
@@ -216,8 +220,7 @@ def test_the_changelog_has_one_entry_per_version_newest_first(release: Path) -> 
 
 def test_missing_citation_and_a_stale_changelog_are_reported(release: Path) -> None:
     (release / "CITATION.cff").unlink()
-    changelog = release / "CHANGELOG.md"
-    changelog.write_text(changelog.read_text().replace("## [1.0.0]", "## [0.9.0]"))
+    edit(release / "CHANGELOG.md", "## [1.0.0]", "## [0.9.0]")
     assert problems(release) == ["CITATION.cff: is missing"]
     (release / "CITATION.cff").write_text("cff-version: 1.2.0\nversion: 0.9.0\n")
     assert problems(release) == [
@@ -246,8 +249,7 @@ def test_croissant_json_loads_in_mlcroissant_without_errors_or_warnings(release:
 
 
 def test_a_croissant_for_another_version_is_reported(release: Path) -> None:
-    path = release / "croissant.json"
-    path.write_text(path.read_text().replace('"version": "1.0.0"', '"version": "0.9.0"'))
+    edit(release / "croissant.json", '"version": "1.0.0"', '"version": "0.9.0"')
     assert problems(release) == ["croissant.json: version: does not name version 1.0.0"]
 
 
