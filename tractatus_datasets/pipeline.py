@@ -43,7 +43,7 @@ class BadRecordPolicy(StrEnum):
 
 class Tally:
     """Named counters with a stable, sorted dictionary form for the manifest. A plain dict inside:
-    every record makes two, and a `Counter` costs ten times as much to make."""
+    every record makes two, and a `Counter` costs about fifteen times as much to make."""
 
     def __init__(self) -> None:
         self._counts: dict[str, int] = {}
