@@ -268,5 +268,6 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             previous=previous,
             stages=stage,
             rows_written=open_until_written.close,  # DuckDB's memory back before the gate runs
+            summary=derived.summary,
         )
     return manifest

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tractatus_audit_corpus import mapping
 from tractatus_audit_corpus.card_counts import counts_table
 from tractatus_audit_corpus.card_privacy import anonymisation_section
 from tractatus_datasets.card import CardContent, markdown_table
 from tractatus_datasets.manifest import Manifest
 
-__all__ = ["card_content"]
+__all__ = ["card_content", "glance_sentence"]
 
 SUMMARY = """\
 Anonymised governance decisions taken by the services of the
@@ -109,12 +111,30 @@ def _links_sentence(manifest: Manifest) -> list[str]:
     ]
 
 
+def glance_sentence(summary: dict[str, Any]) -> str:
+    """The release's headline figures in one sentence, from the manifest's summary.
+
+    >>> glance_sentence({"decisions": 4, "sessions": 2, "first_day": "2025-10-08", "last_day": "2025-10-09",
+    ...     "by_decision": {"allow": 2, "warn": 1, "ask": 0, "block": 1}})
+    '4 decisions from 2 sessions, 2025-10-08 to 2025-10-09 (UTC days): allow 50.0%, warn 25.0%, ask 0.0%, block 25.0%.'
+    """
+    decisions = summary["decisions"]
+    shares = ", ".join(
+        f"{name} {100 * count / decisions:.1f}%" for name, count in summary["by_decision"].items()
+    )
+    return (
+        f"{decisions:,} decisions from {summary['sessions']:,} sessions, {summary['first_day']} to "
+        f"{summary['last_day']} (UTC days): {shares}."
+    )
+
+
 def card_content(manifest: Manifest) -> CardContent:
     quarantined = counts_table(manifest.counts.quarantined_by_reason, "No record was quarantined.")
     return CardContent(
         summary=SUMMARY,
         synthetic_note=SYNTHETIC if manifest.key is not None and manifest.key.demo else None,
         sections=[
+            *([("At a glance", glance_sentence(manifest.summary))] if manifest.summary else []),
             ("Source and normalisation", _mapping_section(manifest)),
             ("Anonymisation", anonymisation_section(manifest)),
             (

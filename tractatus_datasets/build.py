@@ -47,6 +47,7 @@ def write_release(
     previous: Previous | None = None,
     stages: Stages | None = None,
     rows_written: Callable[[], None] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> Manifest:
     """Write everything into `staging.folder`, pass it through the leak gate, and validate it as
     `tractatus-datasets validate` would (which includes a fresh load); exit 1 if either fails.
@@ -56,6 +57,7 @@ def write_release(
     the card and manifest once they are written. With `previous` (the release this one continues),
     the manifest and card name it and the changelog keeps its entries. `rows_written` is called
     once the shards are written, to free what produced `tables` (a database) before the checks.
+    `summary` holds the release's headline figures, for the manifest.
     """
     root, stage = staging.folder, stages or Stages()
     counts = counts.model_copy(
@@ -92,6 +94,7 @@ def write_release(
         counts=counts,
         options=options,
         gate=data_gate.summary(),
+        summary=summary or {},
         shards=Manifest.shard_entries(shards),
     )
     with stage("manifest, card, citation, changelog, croissant"):

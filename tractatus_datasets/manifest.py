@@ -135,6 +135,9 @@ class Manifest(_Strict):
     counts: Counts
     options: dict[str, Any]
     gate: dict[str, int] = Field(default_factory=dict)
+    # The figures a reader quotes (decisions, sessions, period…), computed from the rows by the
+    # dataset package; pages and cards show these rather than figures typed in by hand.
+    summary: dict[str, Any] = Field(default_factory=dict)
     shards: list[ShardEntry]
 
     @staticmethod
