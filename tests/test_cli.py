@@ -86,6 +86,7 @@ def test_demo_runs_to_the_end_and_prints_the_lines_to_try(tmp_path: Path) -> Non
     assert 'full = load_dataset("build/audit-decisions")' in result.stdout
     assert result.stdout.endswith(
         "Browse the audit decisions: tractatus-datasets view --data build/audit-decisions\n"
+        "See the metrics dashboard: tractatus-datasets dashboard --data build/audit-decisions\n"
     )
     for line in (
         'load_dataset("tractatus-framework/audit-decisions", revision="v1.0.0")',

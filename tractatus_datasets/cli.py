@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from tractatus_dashboard import app as dashboard  # the Spaces' own app.py files; gradio loads on launch
 from tractatus_datasets import __version__
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.card import load_lines
@@ -22,7 +24,8 @@ from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, demo_order, load_plugins
 from tractatus_datasets.release import staged_release
-from tractatus_viewer import app as viewer  # the Space's own app.py; gradio loads only in `view`
+from tractatus_spaces import release as spaces
+from tractatus_viewer import app as viewer
 
 __all__ = [
     "add_key_arguments",
@@ -32,6 +35,13 @@ __all__ = [
     "non_negative_seconds",
     "positive",
 ]
+
+
+# The Spaces a command serves locally: how each opens what the arguments name, and serves it.
+SPACES: dict[str, tuple[Callable[[argparse.Namespace], Any], Callable[[Any, str, int | None], None]]] = {
+    "view": (viewer.open_release, viewer.launch),
+    "dashboard": (dashboard.open_dashboard, dashboard.launch),
+}
 
 
 def _date(text: str) -> dt.date:
@@ -155,6 +165,12 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
     )
     viewer.add_arguments(view, default_data=Path("build") / "audit-decisions")
 
+    metrics = commands.add_parser(
+        "dashboard",
+        help="the Governance Metrics Dashboard over an audit release and the Evolution Log, in a local web app",
+    )
+    spaces.add_source_arguments(metrics, default_data=Path("build") / "audit-decisions")
+
     export = commands.add_parser("export", help="export a source into a release folder")
     datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     for name, plugin in plugins.items():
@@ -205,12 +221,14 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
         for plugin, out, _ in built:
             if plugin.spec.repo_id == viewer.DEFAULT_DATASET:  # the corpus the viewer browses
                 print(f"Browse the audit decisions: tractatus-datasets view --data {out}")
-    elif args.command == "view":
+                print(f"See the metrics dashboard: tractatus-datasets dashboard --data {out}")
+    elif args.command in SPACES:
+        opener, launcher = SPACES[args.command]
         try:
-            release = viewer.open_release(args)
-        except viewer.ReleaseError as error:
+            opened = opener(args)
+        except spaces.ReleaseError as error:
             raise UsageError(str(error)) from None
-        viewer.launch(release, args.host, args.port)
+        launcher(opened, args.host, args.port)
 
 
 def _environment_error(error: BaseException, args: argparse.Namespace) -> str | None:

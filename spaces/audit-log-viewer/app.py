@@ -1,8 +1,9 @@
 """Audit Log Viewer: browse a release of the Tractatus Audit Decision Corpus in a browser.
 
-Pushed to a Hugging Face Space as is, this file is the whole app: it needs gradio, duckdb, pyarrow and
-huggingface_hub, never the `tractatus-datasets` package. Every question is a DuckDB query over the
-release's Parquet shards; only the rows on screen become Python objects.
+Pushed to a Hugging Face Space with the shared `tractatus_spaces` package beside it, this folder is
+the whole app: it needs gradio, duckdb, pyarrow and huggingface_hub, never the `tractatus-datasets`
+package. Every question is a DuckDB query over the release's Parquet shards; only the rows on screen
+become Python objects.
 
     python app.py --data build/audit-decisions                 # a local release folder
     python app.py --dataset tractatus-framework/audit-decisions --revision v1.0.0
@@ -13,52 +14,56 @@ not fetch extensions, and the only request to another host is the Hub download `
 
 import argparse
 import datetime as dt
-import json
-import os
+import importlib.util
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow.parquet as pq
+
+if importlib.util.find_spec("tractatus_spaces") is None:  # a clone, not installed: it is beside this folder
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+
+from tractatus_spaces import page
+from tractatus_spaces import release as shared
+from tractatus_spaces.release import DEFAULT_DATASET, DEFAULT_EVENTS_DATASET, FilterError, ReleaseError
+from tractatus_spaces.release import add_source_arguments as add_arguments
 
 if TYPE_CHECKING:
     import gradio as gr
 
+__all__ = [
+    "DEFAULT_DATASET",
+    "DEFAULT_EVENTS_DATASET",
+    "Answer",
+    "Detail",
+    "FilterError",
+    "Filters",
+    "Release",
+    "ReleaseError",
+    "add_arguments",
+    "build_app",
+    "detail_markdown",
+    "launch",
+    "main",
+    "open_release",
+    "status_line",
+]
+
 PAGE_ROWS = 100
 NO_BOUNDARY = "(none)"
 PERIODS = ("day", "week")
-DEFAULT_DATASET = "tractatus-framework/audit-decisions"
-DEFAULT_EVENTS_DATASET = "tractatus-framework/evolution-log"
-HUB_FILES = ["README.md", "MANIFEST.json", "data/**"]
 FILTERED_LABELS = {  # filter name → column; the values are the column's ClassLabel names
     "service": "service",
     "decision": "decision",
     "outcome": "outcome",
     "pressure": "context_pressure",
 }
-COLOURS = {  # stable colours in the plots, whatever subset a filter leaves
-    "decision": {"allow": "#4c9a2a", "warn": "#e0a800", "ask": "#3b7dd8", "block": "#c0392b"},
-    "pressure": {
-        "NORMAL": "#4c9a2a",
-        "ELEVATED": "#e0a800",
-        "HIGH": "#e67e22",
-        "CRITICAL": "#c0392b",
-        "DANGEROUS": "#6d1a12",
-        "UNKNOWN": "#999999",
-    },
-}
+COLOURS = page.COLOURS
 DECISION_COLUMNS = ["decision_id", "timestamp (UTC)", "service", "decision", "outcome", "context_pressure"]
 TABLE_COLUMNS = [*DECISION_COLUMNS, "boundary", "coordination", "incident"]
-
-
-class ReleaseError(Exception):
-    """The release cannot be opened: missing folder, not an audit release, download refused."""
-
-
-class FilterError(ValueError):
-    """A filter value the release cannot answer; the message says which and what is allowed."""
 
 
 @dataclass(frozen=True)
@@ -91,34 +96,6 @@ class Detail:
     event: dict[str, Any] | None = None  # the evolution-log event the incident links to
 
 
-def _date(text: str, which: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise FilterError(f"{which} date {text!r} is not a date like 2025-10-25") from None
-
-
-def _features(shard: Path) -> dict[str, Any]:
-    """The `datasets.Features` a shard's schema carries, as the plain JSON `datasets` writes."""
-    metadata = pq.read_schema(shard).metadata or {}
-    if b"huggingface" not in metadata:
-        raise ReleaseError(f"{shard} carries no `datasets` features in its schema: is it from a release?")
-    return dict(json.loads(metadata[b"huggingface"])["info"]["features"])
-
-
-def _names(feature: dict[str, Any]) -> list[str]:
-    while feature.get("_type") in ("List", "Sequence", "LargeList"):
-        feature = feature["feature"]
-    return list(feature.get("names", []))
-
-
-def _shards(folder: Path, config: str) -> list[Path]:
-    return sorted((folder / "data" / config).glob("*.parquet"))
-
-
 @dataclass
 class Release:
     """One release folder, queried in place: views over its shards in an in-memory DuckDB."""
@@ -133,45 +110,39 @@ class Release:
     con: duckdb.DuckDBPyConnection = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        full = _shards(self.folder, "full")
+        full = shared.shards(self.folder, "full")
         if not full:
             raise ReleaseError(f"{self.folder} holds no data/full/*.parquet: is it an audit release?")
-        incidents = _shards(self.folder, "incidents")
-        features = _features(full[0]) | (_features(incidents[0]) if incidents else {})
-        self.labels = {name: _names(feature) for name, feature in features.items() if _names(feature)}
-        manifest = self.folder / "MANIFEST.json"
-        self.manifest = json.loads(manifest.read_text()) if manifest.is_file() else {}
+        incidents = shared.shards(self.folder, "incidents")
+        features = shared.features(full[0]) | (shared.features(incidents[0]) if incidents else {})
+        self.labels = {
+            name: names for name, feature in features.items() if (names := shared.label_names(feature))
+        }
+        self.manifest = shared.Opened(self.folder).manifest
         # No extension is fetched from the network; parquet and icu are built in.
-        self.con = duckdb.connect(
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-        )
-        self.con.execute("SET GLOBAL TimeZone = 'UTC'")  # for every cursor: days and weeks are UTC days
-        self.con.execute(f"CREATE VIEW decisions AS SELECT * FROM read_parquet({self._paths(full)})")
+        self.con = shared.connect()
+        self.con.execute(f"CREATE VIEW decisions AS SELECT * FROM read_parquet({shared.sql_paths(full)})")
         select = (
-            f"SELECT decision_id, incident_reasons, incident_id FROM read_parquet({self._paths(incidents)})"
+            f"SELECT decision_id, incident_reasons, incident_id FROM read_parquet({shared.sql_paths(incidents)})"
             if incidents
             else "SELECT NULL::VARCHAR decision_id, []::BIGINT[] incident_reasons, NULL::VARCHAR incident_id LIMIT 0"
         )
         self.con.execute(f"CREATE VIEW incidents AS {select}")
-        events = _shards(self.events_folder, "incidents") if self.events_folder else []
+        events = shared.shards(self.events_folder, "incidents") if self.events_folder else []
         self.con.execute(
-            f"CREATE VIEW events AS SELECT * FROM read_parquet({self._paths(events)})"
+            f"CREATE VIEW events AS SELECT * FROM read_parquet({shared.sql_paths(events)})"
             if events
             else "CREATE VIEW events AS SELECT NULL::VARCHAR incident_id LIMIT 0"
         )
         self.event_labels = {
-            name: _names(feature) for name, feature in (_features(events[0]) if events else {}).items()
+            name: shared.label_names(feature)
+            for name, feature in (shared.features(events[0]) if events else {}).items()
         }
         rows = self.con.execute(
             "SELECT DISTINCT boundary FROM decisions WHERE boundary IS NOT NULL ORDER BY 1"
         ).fetchall()
         self.boundaries = [NO_BOUNDARY, *(row[0] for row in rows)]
         self.total = self.count(Filters())
-
-    @staticmethod
-    def _paths(paths: Sequence[Path]) -> str:
-        """A SQL list of file names as string literals, quotes doubled (DDL takes no parameters)."""
-        return "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths) + "]"
 
     @property
     def title(self) -> str:
@@ -212,9 +183,7 @@ class Release:
                 params["boundary"] = named
                 either.append("list_contains($boundary, boundary)")
             clauses.append("(" + " OR ".join(either) + ")")
-        start, end = _date(filters.start, "start"), _date(filters.end, "end")
-        if start and end and end < start:
-            raise FilterError(f"the end date {end} is before the start date {start}")
+        start, end = shared.date_range(filters.start, filters.end)
         if start:
             params["start"] = dt.datetime.combine(start, dt.time(), dt.UTC)
             clauses.append("timestamp >= $start")
@@ -354,19 +323,6 @@ class Release:
 _GRANULARITY_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
-def download(dataset: str, revision: str | None) -> Path:
-    """A revision of a Hub dataset, in the local Hub cache (honours HF_ENDPOINT and HF_HUB_OFFLINE)."""
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HFValidationError
-
-    try:
-        folder = snapshot_download(dataset, repo_type="dataset", revision=revision, allow_patterns=HUB_FILES)
-    except (OSError, HFValidationError) as error:  # the Hub's HTTP and cache errors are OSErrors
-        at = f" at {revision}" if revision else ""
-        raise ReleaseError(f"cannot download {dataset}{at} from the Hub: {error}") from error
-    return Path(folder)
-
-
 # ---------------------------------------------------------------------------------------------- the UI
 
 
@@ -403,7 +359,7 @@ def detail_markdown(release: Release, detail: Detail | None, decision_id: str) -
     if not decision_id.strip():
         return "Choose a decision in the table, or paste its `decision_id`."
     if detail is None:
-        return f"No decision with id `{decision_id.strip()}` in this release."
+        return f"No decision with id {page.quoted(decision_id.strip())} in this release."
     lines = [f"### Decision `{detail.fields['decision_id']}`", "", "| field | value |", "|---|---|"]
     for name, value in detail.fields.items():
         shown = (
@@ -440,7 +396,7 @@ def detail_markdown(release: Release, detail: Detail | None, decision_id: str) -
 
 def build_app(release: Release) -> "gr.Blocks":
     """The Blocks app over one release. Gradio is imported here, so the query layer loads without it."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # read when gradio is first imported
+    page.gradio()  # analytics off before gradio is first imported
     import gradio as gr
     import pandas as pd  # gradio's own dependency; only the small plot tables become frames
 
@@ -449,7 +405,7 @@ def build_app(release: Release) -> "gr.Blocks":
             answer = release.answer(_filters(*inputs[:8]), inputs[8])
         except FilterError as error:
             empty = pd.DataFrame({"period": [], "decisions": []})
-            return f"**Check the filters:** {error}.", [], empty, empty
+            return f"**Check the filters:** {page.literal(str(error))}.", [], empty, empty
         plots = [
             pd.DataFrame(
                 [(str(start), label, n) for start, label, n in series], columns=["period", by, "decisions"]
@@ -469,7 +425,7 @@ def build_app(release: Release) -> "gr.Blocks":
 
     app = gr.Blocks(title="Tractatus Audit Log Viewer", analytics_enabled=False)
     with app:
-        gr.Markdown(
+        page.markdown(
             f"# Tractatus Audit Log Viewer\n`{release.title}` · {release.total:,} anonymised governance "
             "decisions. Filter them, open one to see the services that coordinated on it, and follow "
             "incidents to the Framework Evolution Log."
@@ -497,7 +453,7 @@ def build_app(release: Release) -> "gr.Blocks":
         with gr.Row():
             period = gr.Radio(list(PERIODS), value="day", label="Plot per", elem_id="period")
             button = gr.Button("Apply filters", variant="primary", elem_id="apply")
-        status = gr.Markdown(status_line(release, release.total), elem_id="status")
+        status = page.markdown(status_line(release, release.total), elem_id="status")
         with gr.Tabs() as tabs:
             with gr.Tab("Decisions", id="decisions"):
                 table = gr.Dataframe(
@@ -522,7 +478,7 @@ def build_app(release: Release) -> "gr.Blocks":
                 with gr.Row():
                     chosen = gr.Textbox(label="decision_id", elem_id="decision-id", scale=4)
                     open_button = gr.Button("Show", elem_id="show")
-                about = gr.Markdown(detail_markdown(release, None, ""), elem_id="detail")
+                about = page.markdown(detail_markdown(release, None, ""), elem_id="detail")
                 coordinating = gr.Dataframe(
                     headers=DECISION_COLUMNS,
                     interactive=False,
@@ -543,96 +499,17 @@ def build_app(release: Release) -> "gr.Blocks":
 
 
 def launch(release: Release, host: str = "127.0.0.1", port: int | None = None) -> None:
-    app = build_app(release)
-    app.launch(
-        server_name=host,
-        server_port=port,
-        ssr_mode=False,
-        footer_links=[],  # no API page, no links out
-        share=False,
-        mcp_server=False,
-    )
-
-
-def add_arguments(parser: argparse.ArgumentParser, default_data: Path | None = None) -> None:
-    """Where the release comes from and where to serve it; `tractatus-datasets view` shares these."""
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=default_data,
-        metavar="PATH",
-        help="a local release folder" + (f" (default: {default_data})" if default_data else ""),
-    )
-    parser.add_argument(
-        "--dataset", metavar="ORG/NAME", help=f"a Hub dataset instead, e.g. {DEFAULT_DATASET}"
-    )
-    parser.add_argument("--revision", help="with --dataset: a tag such as v1.0.0, a branch or a commit")
-    parser.add_argument(
-        "--events",
-        type=Path,
-        metavar="PATH",
-        help="a local Framework Evolution Log release, to show the incidents that decisions link to "
-        "(default: the evolution-log folder beside --data, where `tractatus-datasets demo` puts it)",
-    )
-    parser.add_argument(
-        "--events-dataset", metavar="ORG/NAME", help=f"the same from the Hub, e.g. {DEFAULT_EVENTS_DATASET}"
-    )
-    parser.add_argument("--events-revision", help="with --events-dataset")
-    parser.add_argument(
-        "--host",
-        default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        help="address to serve on (default: 127.0.0.1, this machine only)",
-    )
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), help="default: 7860"
-    )
+    page.launch(build_app(release), host, port)
 
 
 def open_release(args: argparse.Namespace) -> Release:
     """The release the arguments name: `--dataset` (downloaded) wins over `--data`."""
-    events = args.events
-    if args.dataset:
-        folder = download(args.dataset, args.revision)
-    elif args.data is not None:
-        folder = args.data
-        if not folder.is_dir():
-            raise ReleaseError(
-                f"{folder} is not a folder: run `tractatus-datasets demo` first, or pass --data PATH"
-            )
-        sibling = folder.parent / "evolution-log"
-        if events is None and not args.events_dataset and sibling.is_dir():
-            events = sibling
-    else:
-        raise ReleaseError("pass --data PATH or --dataset ORG/NAME")
-    if events is None and args.events_dataset:
-        events = download(args.events_dataset, args.events_revision)
-    if events is not None and not _shards(events, "incidents"):
-        raise ReleaseError(
-            f"{events} holds no data/incidents/*.parquet: is it a Framework Evolution Log release?"
-        )
-    return Release(folder, events)
-
-
-def _space_defaults(args: argparse.Namespace) -> None:
-    """With neither --data nor --dataset (as on a Space), the Hub releases the Space's variables name."""
-    if args.data is None and args.dataset is None:
-        args.dataset = os.environ.get("TRACTATUS_DATASET", DEFAULT_DATASET)
-        args.revision = args.revision or os.environ.get("TRACTATUS_REVISION")
-        if args.events is None and args.events_dataset is None:
-            args.events_dataset = os.environ.get("TRACTATUS_EVENTS_DATASET", DEFAULT_EVENTS_DATASET)
-            args.events_revision = args.events_revision or os.environ.get("TRACTATUS_EVENTS_REVISION")
+    audit, events = shared.open_sources(args)
+    return Release(audit.folder, events.folder if events else None)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Browse a release of the Tractatus Audit Decision Corpus.")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    _space_defaults(args)
-    try:
-        release = open_release(args)
-    except ReleaseError as error:
-        parser.exit(2, f"error: {error}\n")
-    launch(release, args.host, args.port)
+    shared.run_space("Browse a release of the Tractatus Audit Decision Corpus.", open_release, launch, argv)
 
 
 if __name__ == "__main__":

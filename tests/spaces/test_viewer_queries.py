@@ -243,7 +243,11 @@ def test_detail_of_an_incident_shows_the_linked_event(release: Release, demo: Pa
 
 def test_an_unknown_id_and_no_id_say_so(release: Release) -> None:
     assert release.detail("0" * 32) is None
-    assert detail_markdown(release, None, "0" * 32) == f"No decision with id `{'0' * 32}` in this release."
+    assert detail_markdown(release, None, "0" * 32) == f"No decision with id “{'0' * 32}” in this release."
+    # A visitor's text is quoted literally: Markdown and HTML in it are escaped, not rendered.
+    assert detail_markdown(release, None, "![i](http://h/x.png) <b>") == (
+        "No decision with id “\\!\\[i\\]\\(http\\:\\/\\/h\\/x\\.png\\) &lt;b&gt;” in this release."
+    )
     assert (
         detail_markdown(release, None, " ") == "Choose a decision in the table, or paste its `decision_id`."
     )

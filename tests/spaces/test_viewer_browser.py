@@ -5,66 +5,35 @@ from the browser or from the app's process."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 from datasets import Features
 
-from tests.helpers import cli, cli_env, free_port, run, wait_for_port
-
-NETGUARD = Path(__file__).parent / "netguard"
-CHROMIUM_FLAGS = [  # as root, in a closed network: no sandbox, no background calls home
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
-
-
-def chromium() -> str:
-    path = os.environ.get("TRACTATUS_CHROMIUM") or shutil.which("chromium")
-    if path is None:
-        if os.environ.get("TRACTATUS_REQUIRE_BROWSER"):
-            pytest.fail(
-                "Debian's chromium is required here (.ci/run installs it): apt-get install -y chromium"
-            )
-        pytest.skip("no chromium on this machine: apt-get install -y chromium (.ci/run does)")
-    return path
+from tests.helpers import run
+from tests.spaces.browser import (
+    HOSTILE,
+    Served,
+    assert_literal,
+    browser_page,
+    choose,
+    elsewhere,
+    fill,
+    press,
+    serve,
+    status,
+)
 
 
 @pytest.fixture
-def viewer(demo: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The view command serving the demo build; yields its URL and the file of outside lookups."""
-    port, outside = free_port(), tmp_path / "outside.log"
-    outside.touch()
-    # No HF_HUB_OFFLINE: nothing but the app itself may keep it from calling out.
-    env = {k: v for k, v in cli_env().items() if not k.endswith("_OFFLINE")}
-    env |= {"PYTHONPATH": str(NETGUARD), "TRACTATUS_TEST_OUTSIDE_LOG": str(outside)}
-    log = (tmp_path / "viewer.log").open("w")
-    server = subprocess.Popen(
-        cli("view", "--data", demo / "audit-decisions", "--port", str(port)),
-        env=env,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for_port(port, server, f"the viewer (its output: {tmp_path / 'viewer.log'})")
-        yield f"http://127.0.0.1:{port}/", outside
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+def viewer(demo: Path, tmp_path: Path) -> Iterator[Served]:
+    """The view command serving the demo build."""
+    with serve(tmp_path, "view", "--data", demo / "audit-decisions") as served:
+        yield served
 
 
 class Independent:
@@ -86,54 +55,18 @@ class Independent:
         return row[0]
 
 
-STATUS = "#status [data-testid=markdown]"
-# Gradio shows a progress tracker on an output while an event runs and hides it when done: an event
-# has been answered once the status line's tracker has been shown and hidden again.
-WATCH = """() => {
-    const tracker = document.querySelector('#status [data-testid=status-tracker]');
-    window.answered = false;
-    let shown = false;
-    new MutationObserver((_, observer) => {
-        if (!tracker.classList.contains('hide')) shown = true;
-        else if (shown) { window.answered = true; observer.disconnect(); }
-    }).observe(tracker, {attributes: true});
-}"""
-IDLE = "() => [...document.querySelectorAll('[data-testid=status-tracker]')].every(t => t.classList.contains('hide'))"
-
-
-def status(page: Any) -> str:
-    page.wait_for_function(IDLE)
-    return str(page.inner_text(STATUS)).strip()
-
-
 def apply(page: Any) -> str:
     """Press "Apply filters" and return the status line it leads to."""
-    page.evaluate(WATCH)
-    page.click("#apply")
-    page.wait_for_function("() => window.answered")
-    return status(page)
-
-
-def choose(page: Any, box: str, *options: str) -> None:
-    for option in options:
-        page.click(f"#{box} input")
-        page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
+    return press(page, "#apply")
 
 
 @pytest.mark.browser
-def test_filters_detail_and_plots_in_chromium(viewer: tuple[str, Path], demo: Path, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    url, outside = viewer
+def test_filters_detail_and_plots_in_chromium(viewer: Served, demo: Path, tmp_path: Path) -> None:
     truth = Independent(demo / "audit-decisions")
     total = truth.one("SELECT count(*) FROM t")
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("request", lambda request: requests.append(request.url))
-        page.goto(url)
+    with browser_page(requests) as page:
+        page.goto(viewer.url)
         page.wait_for_selector("#status")
         assert status(page) == f"{total:,} of {total:,} decisions match; the newest 100 are listed."
 
@@ -160,8 +93,8 @@ def test_filters_detail_and_plots_in_chromium(viewer: tuple[str, Path], demo: Pa
         assert cells.first.inner_text().strip() == newest
 
         # A date range on top, then a bad date, then one that matches nothing.
-        page.fill("#start input, #start textarea", "2025-10-24")
-        page.fill("#end input, #end textarea", "2025-10-25")
+        fill(page, "start", "2025-10-24")
+        fill(page, "end", "2025-10-25")
         ranged = truth.one(
             "SELECT count(*) FROM t WHERE decision = $d AND list_contains($p, context_pressure) "
             "AND timestamp >= '2025-10-24T00:00:00Z' AND timestamp < '2025-10-26T00:00:00Z'",
@@ -170,13 +103,13 @@ def test_filters_detail_and_plots_in_chromium(viewer: tuple[str, Path], demo: Pa
         )
         shown = f"{ranged:,} of {total:,} decisions match." if ranged else "No decisions match these filters."
         assert apply(page) == shown
-        page.fill("#start input, #start textarea", "2025-13-01")
+        fill(page, "start", "2025-13-01")
         assert apply(page) == ("Check the filters: start date '2025-13-01' is not a date like 2025-10-25.")
-        page.fill("#start input, #start textarea", "2024-01-01")
-        page.fill("#end input, #end textarea", "2024-01-31")
+        fill(page, "start", "2024-01-01")
+        fill(page, "end", "2024-01-31")
         assert apply(page) == "No decisions match these filters."
-        page.fill("#start input, #start textarea", "")
-        page.fill("#end input, #end textarea", "")
+        fill(page, "start", "")
+        fill(page, "end", "")
         assert apply(page) == f"{blocked:,} of {total:,} decisions match."
 
         # The time plots render, stacked by decision and by pressure level.
@@ -208,7 +141,7 @@ def test_filters_detail_and_plots_in_chromium(viewer: tuple[str, Path], demo: Pa
             {"files": [str(p) for p in (demo / "audit-decisions/data/incidents").glob("*.parquet")]},
         ).fetchone()
         assert linked is not None
-        page.fill("#decision-id input, #decision-id textarea", linked[0])
+        fill(page, "decision-id", linked[0])
         page.click("#show")
         page.wait_for_function(
             "() => (document.querySelector('#detail')?.innerText ?? '').includes('linked event: prohibited-term-blocked')"
@@ -221,10 +154,42 @@ def test_filters_detail_and_plots_in_chromium(viewer: tuple[str, Path], demo: Pa
         if os.environ.get("TRACTATUS_VIEWER_SCREENSHOT"):  # how the README's picture is made
             page.get_by_role("tab", name="Decisions").click()
             page.screenshot(path=os.environ["TRACTATUS_VIEWER_SCREENSHOT"])
-        browser.close()
 
-    assert [r for r in requests if urlparse(r).hostname != "127.0.0.1"] == []
-    assert outside.read_text() == ""  # the app's process looked up and called no other host
+    assert elsewhere(requests) == []
+    assert viewer.outside_calls() == ""  # the app's process looked up and called no other host
+
+
+@pytest.mark.browser
+def test_a_visitors_text_is_shown_never_interpreted(viewer: Served) -> None:
+    """Typed into each text box, HTML, Markdown links and images and LaTeX come back as text: in
+    the status line for a date or search, in the detail view for an id; no other host is asked."""
+    requests: list[str] = []
+    with browser_page(requests) as page:
+        page.goto(viewer.url)
+        page.wait_for_selector("#status")
+        status(page)
+        for typed in HOSTILE:
+            for box in ("start", "end"):
+                fill(page, box, typed)
+                shown = apply(page)
+                assert shown.startswith("Check the filters:"), shown
+                assert_literal(page, "#status", typed)
+                fill(page, box, "")
+            fill(page, "search", typed)
+            assert apply(page) == "No decisions match these filters."
+            fill(page, "search", "")
+            page.get_by_role("tab", name="Detail").click()
+            fill(page, "decision-id", typed)
+            page.click("#show")
+            page.wait_for_function(
+                "t => (document.querySelector('#detail')?.innerText ?? '').includes(t)",
+                arg=typed,
+                timeout=15_000,
+            )
+            assert_literal(page, "#detail", typed)
+            page.get_by_role("tab", name="Decisions").click()
+    assert elsewhere(requests) == []
+    assert viewer.outside_calls() == ""
 
 
 def test_view_of_a_missing_release_says_what_to_do(tmp_path: Path) -> None:
