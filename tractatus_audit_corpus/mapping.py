@@ -22,6 +22,7 @@ __all__ = [
     "STRING_VIOLATION_SEVERITY",
     "VERDICTS",
     "outcome_of",
+    "verdict_decision",
 ]
 
 # Mongoose's default for `service`: at commit 77ada42 no service passed its name, so every row
@@ -123,6 +124,21 @@ def outcome_of(decision: Decision, allowed: bool | None) -> Outcome:
     """
     went_ahead, stopped = OUTCOMES[decision]
     return stopped if allowed is False else went_ahead
+
+
+def verdict_decision(service: Service, verdict: str | None, allowed: bool | None) -> tuple[str, Decision]:
+    """A service's verdict and its decision, by the service's own table; a verdict outside it (or
+    none, as the classifier never has one) falls back to the `allowed` flag, as the export reads a row.
+
+    >>> verdict_decision(Service.CROSS_REFERENCE_VALIDATOR, "WARNING", False)
+    ('WARNING', <Decision.WARN: 'warn'>)
+    >>> verdict_decision(Service.BOUNDARY_ENFORCER, "REQUEST_APPROVAL", False)  # never recorded
+    ('BLOCKED', <Decision.BLOCK: 'block'>)
+    """
+    _, table = VERDICTS.get(service, ("", {}))
+    if verdict is not None and verdict in table:
+        return verdict, table[verdict]
+    return FALLBACK_VERDICTS[allowed is not False]
 
 
 # Severity of violations stored as plain strings, which carry none: what the services' code says

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from tractatus_datasets.features import label_order
-
 __all__ = [
     "BOUNDARIES",
     "RARE_STRING",
@@ -25,7 +23,6 @@ __all__ = [
     "Service",
     "Severity",
     "SourceFormat",
-    "label_order",
 ]
 
 
