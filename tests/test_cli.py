@@ -87,6 +87,7 @@ def test_demo_runs_to_the_end_and_prints_the_lines_to_try(tmp_path: Path) -> Non
     assert result.stdout.endswith(
         "Browse the audit decisions: tractatus-datasets view --data build/audit-decisions\n"
         "See the metrics dashboard: tractatus-datasets dashboard --data build/audit-decisions\n"
+        "Try the boundary simulator: tractatus-datasets simulator --data build/audit-decisions\n"
     )
     for line in (
         'load_dataset("tractatus-framework/audit-decisions", revision="v1.0.0")',

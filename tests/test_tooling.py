@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
         ["mypy"],
         # Each Space's app.py is a module named `app`: mypy checks one of them per run.
         ["mypy", "spaces/metrics-dashboard/app.py"],
+        ["mypy", "spaces/boundary-simulator/app.py"],
     ],
-    ids=["ruff-check", "ruff-format", "mypy", "mypy-dashboard"],
+    ids=["ruff-check", "ruff-format", "mypy", "mypy-dashboard", "mypy-simulator"],
 )
 def test_tool_passes(command: list[str]) -> None:
     result = subprocess.run(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tractatus_boundary_simulator import app as simulator
 from tractatus_dashboard import app as dashboard  # the Spaces' own app.py files; gradio loads on launch
 from tractatus_datasets import __version__
 from tractatus_datasets.anonymise import Granularity
@@ -24,6 +26,9 @@ from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, demo_order, load_plugins
 from tractatus_datasets.release import staged_release
+from tractatus_simulator import Action, Context, Instruction, Reasoning, at_level, simulate
+from tractatus_simulator.inputs import InputError, parse_metrics, parse_parameters, render
+from tractatus_simulator.model import LEVELS
 from tractatus_spaces import release as spaces
 from tractatus_viewer import app as viewer
 
@@ -41,6 +46,7 @@ __all__ = [
 SPACES: dict[str, tuple[Callable[[argparse.Namespace], Any], Callable[[Any, str, int | None], None]]] = {
     "view": (viewer.open_release, viewer.launch),
     "dashboard": (dashboard.open_dashboard, dashboard.launch),
+    "simulator": (simulator.open_simulator, simulator.launch),
 }
 
 
@@ -171,6 +177,17 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
     )
     spaces.add_source_arguments(metrics, default_data=Path("build") / "audit-decisions")
 
+    simulated = commands.add_parser(
+        "simulate",
+        help="how the framework's services decide on one action, step by step (the simulator's library)",
+    )
+    _add_simulate_arguments(simulated)
+    space = commands.add_parser(
+        "simulator",
+        help="the Boundary Decision Simulator in a local web app, with evidence from an audit release",
+    )
+    spaces.add_source_arguments(space, default_data=Path("build") / "audit-decisions")
+
     export = commands.add_parser("export", help="export a source into a release folder")
     datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")
     for name, plugin in plugins.items():
@@ -178,6 +195,68 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
         _add_common_export_arguments(sub)
         plugin.add_export_arguments(sub)
     return parser
+
+
+def _add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action", metavar="ACTION", help='the simulated action\'s text, e.g. "Edit values.html"'
+    )
+    pressure = parser.add_mutually_exclusive_group()
+    pressure.add_argument(
+        "--pressure",
+        choices=list(LEVELS),
+        type=str.upper,
+        help="a context pressure level, given as metrics that compute it (default: NORMAL)",
+    )
+    pressure.add_argument(
+        "--metrics",
+        metavar="tokens=…,messages=…,tasks=…,errors=…,instructions=…",
+        help="the five metrics ContextPressureMonitor reads instead (tokens up to 2.0 is a share of the budget)",
+    )
+    parser.add_argument(
+        "--instruction",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="an instruction the user gave (repeatable)",
+    )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an action parameter, e.g. port=27017",
+    )
+    parser.add_argument("--type", help="the action's type (email and message make it a communication)")
+    parser.add_argument("--domain", help="the action's domain, e.g. values or technical")
+    parser.add_argument(
+        "--step", action="append", default=[], metavar="TEXT", help="a reasoning step (repeatable)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the steps as JSON")
+
+
+def _simulate(args: argparse.Namespace) -> str:
+    try:
+        parameters = parse_parameters(args.parameter)
+        instructions = tuple(Instruction(text) for text in args.instruction)
+        if args.metrics is not None:
+            context = Context(metrics=parse_metrics(args.metrics), instructions=instructions)
+        else:
+            context = at_level(args.pressure or "NORMAL", instructions=instructions)
+    except InputError as error:
+        raise UsageError(str(error)) from None
+    action = Action(args.action, type=args.type, domain=args.domain, parameters=parameters)
+    reasoning = Reasoning(steps=tuple(args.step) or None)
+    simulation = simulate(action, reasoning, context)
+    if not args.json:
+        return render(simulation)
+    whole = simulation.to_dict()
+    keys = ("service", "result", "boundary", "section", "domain", "reason")
+    steps = [
+        {**{key: step[key] for key in keys}, **{k: v for k, v in step.items() if k not in keys}}
+        for step in whole["steps"]
+    ]
+    return json.dumps({**whole, "steps": steps}, indent=2, ensure_ascii=False, default=str)
 
 
 def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
@@ -222,6 +301,9 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
             if plugin.spec.repo_id == viewer.DEFAULT_DATASET:  # the corpus the viewer browses
                 print(f"Browse the audit decisions: tractatus-datasets view --data {out}")
                 print(f"See the metrics dashboard: tractatus-datasets dashboard --data {out}")
+                print(f"Try the boundary simulator: tractatus-datasets simulator --data {out}")
+    elif args.command == "simulate":
+        print(_simulate(args))
     elif args.command in SPACES:
         opener, launcher = SPACES[args.command]
         try:

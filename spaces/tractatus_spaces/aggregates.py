@@ -136,6 +136,25 @@ class Aggregates:
         ]
         return Table(table.columns, rows, table.masked)
 
+    def outcomes(self, service: str, boundary: str | None = None) -> Table:
+        """Decisions per outcome of one service (and boundary), over the whole release, from the
+        shown cells; `masked` counts the cells of that service (and boundary) that are masked."""
+        names = self.labels["service"]
+        if service not in names:
+            return Table(["outcome", "decisions"], [], 0)
+        where = " WHERE service = $service" + (" AND boundary = $boundary" if boundary else " AND TRUE")
+        params: dict[str, Any] = {"service": names.index(service)}
+        if boundary:
+            params["boundary"] = boundary
+        with self.con.cursor() as cursor:
+            rows = cursor.execute(
+                "SELECT outcome, sum(count)::BIGINT AS decisions FROM cells"
+                f"{where} AND count IS NOT NULL GROUP BY outcome ORDER BY outcome",
+                params,
+            ).fetchall()
+            masked = cursor.execute(f"SELECT count(*) FROM cells{where} AND count IS NULL", params).fetchall()
+        return self._labelled(Table(["outcome", "decisions"], rows, int(masked[0][0])), "outcome")
+
     def totals(self, scope: Scope) -> Table:
         """Decisions counted in the scope's shown cells, and how many cells the scope has."""
         return self._query(
