@@ -14,13 +14,8 @@ Nothing here reads a file, the clock or the network, and every run starts from f
 `datasets` or Gradio, so a Space can ship it beside its app.
 """
 
+from tractatus_simulator.model import LEVELS, Action, Context, Instruction, Metrics, Reasoning
 from tractatus_simulator.simulation import (
-    LEVELS,
-    Action,
-    Context,
-    Instruction,
-    Metrics,
-    Reasoning,
     Simulation,
     Step,
     across_levels,

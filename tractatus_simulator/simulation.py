@@ -26,22 +26,18 @@ from typing import Any
 from tractatus_audit_corpus.mapping import outcome_of, verdict_decision
 from tractatus_audit_corpus.vocab import BOUNDARIES, Service
 from tractatus_simulator import documents
+from tractatus_simulator.boundary import ENFORCEMENT_RULES
 from tractatus_simulator.classifier import Classification, classify
-from tractatus_simulator.model import LEVELS, Action, Context, Instruction, Metrics, Reasoning
+from tractatus_simulator.model import LEVELS, Action, Context, Reasoning
 from tractatus_simulator.pressure import LEVEL_METRICS, Pressure, analyze
 from tractatus_simulator.verifier import PRESSURE_REDUCTION, Verification, verify
 
 __all__ = [
-    "LEVELS",
-    "Action",
-    "Context",
-    "Instruction",
-    "Metrics",
-    "Reasoning",
     "Simulation",
     "Step",
     "across_levels",
     "at_level",
+    "changes",
     "simulate",
 ]
 
@@ -129,32 +125,40 @@ class Simulation:
         }
 
 
-def _vocabulary(service: Service, verdict: str | None, allowed: bool) -> tuple[str, str, str]:
-    recorded, decision = verdict_decision(service, verdict, allowed)
-    return recorded, decision.value, outcome_of(decision, allowed).value
+def _step(
+    service: Service,
+    result: str,
+    reason: str,
+    recorded: str | None,
+    allowed: bool,
+    audits: tuple[dict[str, Any], ...],
+    where: tuple[str | None, str | None, str | None] = (None, None, None),
+) -> Step:
+    """A step, named in the corpus' words: `recorded` is the verdict its record carries (None when
+    it has none), read through the export's tables with the `allowed` flag; `where` is the
+    boundary, section and domain."""
+    verdict, decision = verdict_decision(service, recorded, allowed)
+    boundary = where[0]
+    label = BOUNDARIES[boundary][1] if boundary in BOUNDARIES else None
+    outcome = outcome_of(decision, allowed).value
+    return Step(service.value, result, *where, reason, verdict, decision.value, outcome, label, audits)
 
 
 def _boundary_step(v: Verification) -> Step:
     e = v.enforcement
     recorded = ("ALLOWED" if e.allowed else "BLOCKED") if e.audit else None
-    verdict, decision, outcome = _vocabulary(Service.BOUNDARY_ENFORCER, recorded, e.allowed)
     reason = e.rule if e.audit else f"{e.rule}; not audited (only hard blocks and PROCEED are)"
     if e.escalation_required:
         reason += "; escalation_required, since the context's pressure_level is CRITICAL"
-    label = BOUNDARIES[e.boundary][1] if e.boundary in BOUNDARIES else None
     audits = (e.audit,) if e.audit else ()
-    return Step(
-        "BoundaryEnforcer",
+    return _step(
+        Service.BOUNDARY_ENFORCER,
         e.action,
-        e.boundary,
-        e.section,
-        e.domain,
         reason,
-        verdict,
-        decision,
-        outcome,
-        label,
+        recorded,
+        e.allowed,
         audits,
+        (e.boundary, e.section, e.domain),
     )
 
 
@@ -178,47 +182,22 @@ def _validation_reason(v: Verification, classifications: tuple[Classification, .
 
 def _validation_step(v: Verification, classifications: tuple[Classification, ...]) -> Step:
     validation = v.validation
-    allowed = validation.status == "APPROVED"
-    verdict, decision, outcome = _vocabulary(Service.CROSS_REFERENCE_VALIDATOR, validation.status, allowed)
     audits = tuple(c.audit for c in classifications) + ((validation.audit,) if validation.audit else ())
     reason = _validation_reason(v, classifications)
-    return Step(
-        "CrossReferenceValidator",
-        validation.status,
-        None,
-        None,
-        None,
-        reason,
-        verdict,
-        decision,
-        outcome,
-        None,
-        audits,
+    allowed = validation.status == "APPROVED"
+    return _step(
+        Service.CROSS_REFERENCE_VALIDATOR, validation.status, reason, validation.status, allowed, audits
     )
 
 
-def _pressure_step(v: Verification) -> Step:
+def _pressure_step(v: Verification, session: str | None) -> Step:
     p = v.pressure
-    floor = LEVELS[p.level]
     reason = (
-        f"score {p.score:.3f} ≥ {floor:.2f}, so {p.level} ({p.action}); top metric {p.top_metric}; "
+        f"score {p.score:.3f} ≥ {LEVELS[p.level]:.2f}, so {p.level} ({p.action}); top metric {p.top_metric}; "
         f"{len(p.warnings)} warning(s)"
     )
-    verdict, decision, outcome = _vocabulary(Service.CONTEXT_PRESSURE_MONITOR, p.action, p.number < 4)
-    audit = p.audit(None, ())
-    return Step(
-        "ContextPressureMonitor",
-        p.level,
-        None,
-        None,
-        None,
-        reason,
-        verdict,
-        decision,
-        outcome,
-        None,
-        (audit,),
-    )
+    audit = p.audit(session, ENFORCEMENT_RULES)
+    return _step(Service.CONTEXT_PRESSURE_MONITOR, p.level, reason, p.action, p.number < 4, (audit,))
 
 
 def _verification_reason(v: Verification) -> str:
@@ -236,21 +215,8 @@ def _verification_reason(v: Verification) -> str:
 
 
 def _verification_step(v: Verification) -> Step:
-    verdict, decision, outcome = _vocabulary(Service.METACOGNITIVE_VERIFIER, v.decision, v.allowed)
     reason = _verification_reason(v)
-    return Step(
-        "MetacognitiveVerifier",
-        v.decision,
-        None,
-        None,
-        None,
-        reason,
-        verdict,
-        decision,
-        outcome,
-        None,
-        (v.audit,),
-    )
+    return _step(Service.METACOGNITIVE_VERIFIER, v.decision, reason, v.decision, v.allowed, (v.audit,))
 
 
 def at_level(level: str, **changes: Any) -> Context:
@@ -267,7 +233,9 @@ def simulate(
     reasoning = reasoning or Reasoning()
     context = context or Context()
     label = context.label if context.label is not None else analyze(context.metrics).level
-    classifications = tuple(classify(instruction, context.session) for instruction in context.instructions)
+    classifications = tuple(
+        classify(instruction, context.session, ENFORCEMENT_RULES) for instruction in context.instructions
+    )
     explicit = [i.text for i in context.instructions] if context.explicit_instructions else []
     ages = {i.text: i.age_seconds for i in context.instructions}
     verification = verify(
@@ -283,7 +251,7 @@ def simulate(
     steps = (
         _boundary_step(verification),
         _validation_step(verification, classifications),
-        _pressure_step(verification),
+        _pressure_step(verification, context.session),
         _verification_step(verification),
     )
     simulation = Simulation(action, reasoning, context, label, classifications, verification, steps)
