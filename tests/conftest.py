@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="tractatus-tests-hf-")  # never 
 os.environ.pop("TRACTATUS_PSEUDONYM_KEY", None)
 
 # Only now: these import `datasets`.
-from tests.helpers import free_port, make_key, wait_for_port
+from tests.helpers import drop_root_powers, make_key, run, serve_mirrors
 from tractatus_datasets.keys import ExportKey
 
 
@@ -50,22 +50,25 @@ def key() -> ExportKey:
 @pytest.fixture
 def mirror(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A real olah server on 127.0.0.1 serving the git repositories under `mirrors/`, offline."""
-    mirrors, port = tmp_path / "mirrors", free_port()
+    mirrors = tmp_path / "mirrors"
     mirrors.mkdir()
-    config = tmp_path / "olah.toml"
-    config.write_text(
-        f'[basic]\nhost = "127.0.0.1"\nport = {port}\nmirrors-path = ["{mirrors}"]\n'
-        f'repos-path = "{tmp_path / "olah-repos"}"\n\n[accessibility]\noffline = true\n'
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "olah.server", "-c", str(config)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, server, "olah", seconds=60)
-        yield mirrors, f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serve_mirrors(mirrors, tmp_path) as endpoint:
+        yield mirrors, endpoint
+
+
+@pytest.fixture(scope="module")
+def unprivileged() -> Callable[[], None]:
+    """A `preexec_fn` under which root obeys file permissions (skips where that cannot be done)."""
+    probe = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=drop_root_powers, check=False)
+    if probe.returncode != 0:  # pragma: no cover - a container that forbids it
+        pytest.skip("cannot drop root's file-permission capabilities here")
+    return drop_root_powers
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder `tractatus-datasets demo` writes: audit-decisions/, evolution-log/, sample/."""
+    out = tmp_path_factory.mktemp("demo") / "build"
+    result = run("demo", "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out

@@ -8,12 +8,8 @@ them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH). A full disk is a real file-size li
 
 from __future__ import annotations
 
-import ctypes
-import os
 import resource
 import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,27 +18,6 @@ import pytest
 from tests.audit import shapes
 from tests.helpers import audit_export, run
 from tractatus_audit_corpus.sample import write_sample
-
-_PR_CAPBSET_DROP = 24
-_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
-
-
-def _drop_root_powers() -> None:
-    """In the child, before exec: as root, give up overriding file permissions."""
-    if os.geteuid() != 0:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
-        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-
-
-@pytest.fixture(scope="module")
-def unprivileged() -> Callable[[], None]:
-    probe = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=_drop_root_powers, check=False)
-    if probe.returncode != 0:  # pragma: no cover - a container that forbids it
-        pytest.skip("cannot drop root's file-permission capabilities here")
-    return _drop_root_powers
 
 
 def _small_disk(limit: int) -> Callable[[], None]:

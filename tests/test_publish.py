@@ -87,6 +87,7 @@ def test_files_the_gate_does_not_scan_are_neither_listed_nor_committed(
     assert lines[3] == "  leave out 2 file(s) in .git or .cache folders: not part of a release"
     assert lines[4].endswith(": " + ", ".join(ONE_SHARD_RELEASE))
 
+    (tmp_path / "mirrors").mkdir()
     published = run("publish", release, "--repo", REPO, "--to-git", tmp_path / "mirrors")
     assert published.returncode == 0, published.stderr
     listed = subprocess.run(
@@ -113,7 +114,7 @@ def test_the_hub_commit_adds_the_release_and_deletes_what_an_earlier_one_left(
         "data/full/train-00001-of-00002.parquet",
         "notes/old.md",
     ]
-    operations = plan.commit(remote)
+    operations = plan.repo_commit().operations(remote)
     assert [(type(op).__name__, op.path_in_repo) for op in operations] == [
         ("CommitOperationDelete", "data/full/train-00000-of-00002.parquet"),
         ("CommitOperationDelete", "data/full/train-00001-of-00002.parquet"),
