@@ -102,6 +102,7 @@ class Release:
 
     folder: Path
     events_folder: Path | None = None
+    source: str = ""  # where the release came from, as the page names it: `org/name@v1.0.0 (commit 1a2b3c4)`
     labels: dict[str, list[str]] = field(init=False)  # column → its ClassLabel names
     event_labels: dict[str, list[str]] = field(init=False)  # the same for the linked events
     manifest: dict[str, Any] = field(init=False)
@@ -426,8 +427,8 @@ def build_app(release: Release) -> "gr.Blocks":
     app = gr.Blocks(title="Tractatus Audit Log Viewer", analytics_enabled=False)
     with app:
         page.markdown(
-            f"# Tractatus Audit Log Viewer\n`{release.title}` · {release.total:,} anonymised governance "
-            "decisions. Filter them, open one to see the services that coordinated on it, and follow "
+            f"# Tractatus Audit Log Viewer\n`{release.title}` · {page.literal(release.source or str(release.folder))}"
+            f" · {release.total:,} anonymised governance decisions. Filter them, open one to see the services that coordinated on it, and follow "
             "incidents to the Framework Evolution Log."
         )
         with gr.Row():
@@ -505,7 +506,7 @@ def launch(release: Release, host: str = "127.0.0.1", port: int | None = None) -
 def open_release(args: argparse.Namespace) -> Release:
     """The release the arguments name: `--dataset` (downloaded) wins over `--data`."""
     audit, events = shared.open_sources(args)
-    return Release(audit.folder, events.folder if events else None)
+    return Release(audit.folder, events.folder if events else None, source=audit.where)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
