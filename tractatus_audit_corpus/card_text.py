@@ -10,7 +10,7 @@ from tractatus_audit_corpus.card_privacy import anonymisation_section
 from tractatus_datasets.card import CardContent, markdown_table
 from tractatus_datasets.manifest import Manifest
 
-__all__ = ["card_content", "glance_sentence"]
+__all__ = ["EXPIRY", "card_content", "glance_sentence"]
 
 SUMMARY = """\
 Anonymised governance decisions taken by the services of the
@@ -45,12 +45,15 @@ SHAPES = [
     ),
 ]
 
-LIMITS = """\
+# Also a known issue on the framework's card; the line break is the audit card's own.
+EXPIRY = """The source collection deletes records after 90 days; a release holds what the source held when it
+  was exported, plus what earlier releases held."""
+
+LIMITS = f"""\
 * Before the framework's audit-logging fix (2025-10-24), any decision with violations failed to
   persist, so blocked decisions are under-represented in older rows, and every older row carried
   Mongoose's default `service`; `service` is then derived from `action` (see the counts above).
-* The source collection deletes records after 90 days; a release holds what the source held when it
-  was exported, plus what earlier releases held.
+* {EXPIRY}
 * BoundaryEnforcer and ContextPressureMonitor rows come in pairs, because the framework's hook runs
   both on the same trigger.
 * `ask` is this corpus' name for verdicts that hand the decision to a human; the framework itself

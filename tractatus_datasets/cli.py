@@ -26,6 +26,7 @@ from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
 from tractatus_datasets.pipeline import BadRecordPolicy
 from tractatus_datasets.plugins import DatasetPlugin, ExportOptions, demo_order, load_plugins
 from tractatus_datasets.release import staged_release
+from tractatus_presence import commands as presence
 from tractatus_simulator import Action, Context, Instruction, Reasoning, at_level, simulate
 from tractatus_simulator.inputs import InputError, parse_metrics, parse_parameters, render
 from tractatus_simulator.model import LEVELS
@@ -166,6 +167,8 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
         "(the layout a self-hosted Hub mirror such as olah serves)",
     )
 
+    presence.add_commands(commands)
+
     view = commands.add_parser(
         "view", help="browse an audit release in a local web app (the Audit Log Viewer Space)"
     )
@@ -282,6 +285,10 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
         print(validate_command(args.path, plugins))
     elif args.command == "publish":
         print(publish_command(args, plugins))
+    elif args.command == "publish-space":
+        print(presence.publish_space_command(args))
+    elif args.command == "publish-presence":
+        print(presence.publish_presence_command(args, plugins))
     elif args.command == "demo":
         if args.out.exists():
             raise UsageError(f"{args.out} already exists; remove it or pass --out NEW_FOLDER")

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 __all__ = [
     "DEFAULT_DATASET",
     "DEFAULT_EVENTS_DATASET",
+    "VARIABLES",
     "FilterError",
     "Opened",
     "ReleaseError",
@@ -44,6 +45,11 @@ __all__ = [
 DEFAULT_DATASET = "tractatus-framework/audit-decisions"
 DEFAULT_EVENTS_DATASET = "tractatus-framework/evolution-log"
 HUB_FILES = ["README.md", "MANIFEST.json", "data/**"]
+# The Space variables that name, for each dataset a Space shows, its repository and pinned revision.
+VARIABLES = {
+    "audit-decisions": ("TRACTATUS_DATASET", "TRACTATUS_REVISION"),
+    "evolution-log": ("TRACTATUS_EVENTS_DATASET", "TRACTATUS_EVENTS_REVISION"),
+}
 
 
 class ReleaseError(Exception):
@@ -184,11 +190,13 @@ def add_source_arguments(parser: argparse.ArgumentParser, default_data: Path | N
 def space_defaults(args: argparse.Namespace) -> None:
     """With neither --data nor --dataset (as on a Space), the Hub releases the Space's variables name."""
     if args.data is None and args.dataset is None:
-        args.dataset = os.environ.get("TRACTATUS_DATASET", DEFAULT_DATASET)
-        args.revision = args.revision or os.environ.get("TRACTATUS_REVISION")
+        dataset, revision = VARIABLES["audit-decisions"]
+        args.dataset = os.environ.get(dataset, DEFAULT_DATASET)
+        args.revision = args.revision or os.environ.get(revision)
         if args.events is None and args.events_dataset is None:
-            args.events_dataset = os.environ.get("TRACTATUS_EVENTS_DATASET", DEFAULT_EVENTS_DATASET)
-            args.events_revision = args.events_revision or os.environ.get("TRACTATUS_EVENTS_REVISION")
+            dataset, revision = VARIABLES["evolution-log"]
+            args.events_dataset = os.environ.get(dataset, DEFAULT_EVENTS_DATASET)
+            args.events_revision = args.events_revision or os.environ.get(revision)
 
 
 def open_sources(args: argparse.Namespace, config: str = "full") -> tuple[Opened, Opened | None]:
