@@ -289,6 +289,8 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
         print(presence.publish_space_command(args))
     elif args.command == "publish-presence":
         print(presence.publish_presence_command(args, plugins))
+    elif args.command == "download":
+        print(presence.download_command(args))
     elif args.command == "demo":
         if args.out.exists():
             raise UsageError(f"{args.out} already exists; remove it or pass --out NEW_FOLDER")

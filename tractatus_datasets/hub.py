@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,15 +27,48 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_download
-from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub import (
+    CommitOperationAdd,
+    CommitOperationDelete,
+    HfApi,
+    hf_hub_download,
+    snapshot_download,
+)
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    HfHubHTTPError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
 
 from tractatus_datasets.errors import UsageError
 
-__all__ = ["REPO_FOLDERS", "GitTarget", "HubTarget", "RepoCommit", "Target", "repo_url"]
+__all__ = [
+    "REPO_FOLDERS",
+    "VERSION_TAG",
+    "GitTarget",
+    "HubTarget",
+    "RepoCommit",
+    "Target",
+    "newest_version",
+    "repo_url",
+]
 
 REPO_FOLDERS = {"dataset": "datasets", "space": "spaces", "model": "models"}
 KEPT = ".gitattributes"  # the Hub's own LFS rules: never deleted by a publication
+VERSION_TAG = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")  # a release's tag: v1.2.0
+
+
+def newest_version(tags: Iterable[str]) -> str | None:
+    """The newest vX.Y.Z tag, compared as numbers; None if there is none.
+
+    >>> newest_version(["v1.2.0", "v1.10.0", "v1.9.3", "latest"])
+    'v1.10.0'
+    """
+    versions = [
+        (tuple(int(n) for n in match.groups()), tag) for tag in tags if (match := VERSION_TAG.match(tag))
+    ]
+    return max(versions)[1] if versions else None
 
 
 def repo_url(repo_id: str, repo_type: str) -> str:
@@ -103,8 +137,13 @@ class HubTarget:
     def tags(self, repo_id: str, repo_type: str) -> set[str]:
         try:
             return {ref.name for ref in self.api.list_repo_refs(repo_id, repo_type=repo_type).tags}
-        except RepositoryNotFoundError:
-            return set()
+        except HfHubHTTPError as error:  # the Hub says RepositoryNotFound; a mirror, a plain 404
+            if (
+                isinstance(error, RepositoryNotFoundError)
+                or getattr(error.response, "status_code", None) == 404
+            ):
+                return set()
+            raise
 
     def read(self, repo_id: str, repo_type: str, revision: str, path: str) -> bytes | None:
         try:
@@ -136,6 +175,11 @@ class HubTarget:
         for key, value in commit.variables:
             api.add_space_variable(commit.repo_id, key, value)
         return str(done.commit_url)
+
+    def download(self, repo_id: str, repo_type: str, revision: str, out: Path) -> Path:
+        """The repository's files at `revision` in the new folder `out` (Hub metadata in `out/.cache`)."""
+        snapshot_download(repo_id, repo_type=repo_type, revision=revision, local_dir=out)
+        return out
 
 
 def _git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:

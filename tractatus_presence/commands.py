@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from pathlib import Path
 
 from tractatus_datasets.errors import UsageError
-from tractatus_datasets.hub import GitTarget, HubTarget, Target
+from tractatus_datasets.hub import VERSION_TAG, GitTarget, HubTarget, Target, newest_version
 from tractatus_datasets.plugins import DatasetPlugin
 from tractatus_presence.presence import plan_presence, publish_steps
 from tractatus_presence.space import read_space
 
-__all__ = ["add_commands", "publish_presence_command", "publish_space_command"]
-
-_TAG = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+__all__ = ["add_commands", "download_command", "publish_presence_command", "publish_space_command"]
 
 
 def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +67,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     _add_target_arguments(presence)
 
+    download = commands.add_parser(
+        "download",
+        help="download a published release (default: the newest vX.Y.Z tag), e.g. to continue it with --previous",
+    )
+    download.add_argument("repo", metavar="ORG/NAME", help="the dataset repository")
+    download.add_argument("--out", required=True, type=Path, help="folder to create (must not exist)")
+    download.add_argument("--revision", metavar="TAG", help="a vX.Y.Z tag (default: the newest)")
+
 
 def _target(args: argparse.Namespace) -> tuple[Target, str]:
     if args.to_git is not None:
@@ -78,10 +83,10 @@ def _target(args: argparse.Namespace) -> tuple[Target, str]:
 
 
 def _newest_tag(target: Target, repo_id: str) -> str:
-    tags = [tag for tag in target.tags(repo_id, "dataset") if _TAG.match(tag)]
-    if not tags:
+    tag = newest_version(target.tags(repo_id, "dataset"))
+    if tag is None:
         raise UsageError(f"{repo_id} has no vX.Y.Z tag to pin: publish the dataset first, or give --pin")
-    return max(tags, key=lambda tag: tuple(int(n) for n in _TAG.match(tag).groups()))  # type: ignore[union-attr]
+    return tag
 
 
 def publish_space_command(args: argparse.Namespace) -> str:
@@ -92,7 +97,7 @@ def publish_space_command(args: argparse.Namespace) -> str:
     pins = {}
     for pin in args.pin:
         name, _, tag = pin.partition("=")
-        if not _TAG.match(tag):
+        if not VERSION_TAG.match(tag):
             raise UsageError(f"--pin {pin!r} is not DATASET=vX.Y.Z, e.g. audit-decisions=v1.0.0")
         pins[name] = tag
     org = args.repo.split("/")[0]
@@ -124,3 +129,30 @@ def publish_presence_command(args: argparse.Namespace, plugins: dict[str, Datase
         return "\n".join([f"dry run: would publish, in this order, to {where}:", *presence.describe()])
     lines = publish_steps(presence, target)
     return "\n".join([f"published the {args.org} presence to {where}:", *(f"  {line}" for line in lines)])
+
+
+def _next_minor(tag: str) -> str:
+    major, minor, _ = (int(n) for n in VERSION_TAG.match(tag).groups())  # type: ignore[union-attr]
+    return f"{major}.{minor + 1}.0"
+
+
+def download_command(args: argparse.Namespace) -> str:
+    """Download the release; print `key=value` lines (tag, version, next_version, folder), as GitHub
+    Actions reads a step's outputs from `$GITHUB_OUTPUT`."""
+    if args.repo.count("/") != 1 or not all(args.repo.split("/")):
+        raise UsageError(f"{args.repo!r} is not ORG/NAME")
+    if args.out.exists():
+        raise UsageError(f"--out {args.out} already exists: give a new folder")
+    if args.revision is not None and not VERSION_TAG.match(args.revision):
+        raise UsageError(f"--revision {args.revision!r} is not a vX.Y.Z tag such as v1.0.0")
+    target = HubTarget()
+    tag = args.revision or newest_version(target.tags(args.repo, "dataset"))
+    if tag is None:
+        raise UsageError(
+            f"{args.repo} has no vX.Y.Z tag: there is no release to continue; publish the first one by hand "
+            "(see the README's quarterly section)"
+        )
+    target.download(args.repo, "dataset", tag, args.out)
+    return "\n".join(
+        [f"tag={tag}", f"version={tag[1:]}", f"next_version={_next_minor(tag)}", f"folder={args.out}"]
+    )
