@@ -53,6 +53,7 @@ MEANINGS = {
     "missing_field": "a required field is missing or empty",
     "wrong_type": "a field has the wrong type",
     "invalid_value": "a field has an impossible value",
+    "implausible_time": "a decision time before 2020, e.g. a `$date` that is not a date (read as 1970)",
     "invalid_row": "the normalised row failed validation",
 }
 

@@ -12,7 +12,7 @@ from bson import ObjectId
 
 from tractatus_datasets.anonymise import as_utc
 
-__all__ = ["BadField", "get_bool", "get_id", "get_list", "get_mapping", "get_number", "get_str", "get_time"]
+__all__ = ["EARLIEST_TIME", "BadField", "get_bool", "get_id", "get_list", "get_mapping", "get_number", "get_str", "get_time"]
 
 
 class BadField(Exception):
@@ -21,6 +21,19 @@ class BadField(Exception):
     def __init__(self, reason: str, field: str, detail: str) -> None:
         super().__init__(detail)
         self.reason, self.field, self.detail = reason, field, detail
+
+
+# No decision of the framework predates 2020. An earlier time is a reading of something that is not a
+# date: bson reads {"$date": true} as 1970-01-01T00:00:00.001, and an epoch of 0 as 1970 too.
+EARLIEST_TIME = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+
+def _plausible(time: dt.datetime, key: str) -> dt.datetime:
+    if time < EARLIEST_TIME:
+        raise BadField(
+            "implausible_time", key, f"{time.isoformat()} is before 2020: not the time of a framework decision"
+        )
+    return time
 
 
 def _type_name(value: Any) -> str:
@@ -92,17 +105,19 @@ def get_id(doc: Mapping[str, Any], key: str) -> str | None:
 
 
 def get_time(doc: Mapping[str, Any], *keys: str) -> dt.datetime:
-    """The first present time among `keys`: a BSON date, or an ISO-8601 string (`Z` allowed)."""
+    """The first present time among `keys`: a BSON date, or an ISO-8601 string (`Z` allowed), not
+    before `EARLIEST_TIME`."""
     for key in keys:
         value = doc.get(key)
         if value is None:
             continue
         if isinstance(value, dt.datetime):
-            return as_utc(value)
+            return _plausible(as_utc(value), key)
         if isinstance(value, str):
             try:
-                return as_utc(dt.datetime.fromisoformat(value))
+                time = as_utc(dt.datetime.fromisoformat(value))
             except ValueError:
                 raise BadField("invalid_value", key, "not an ISO-8601 timestamp") from None
+            return _plausible(time, key)
         raise BadField("wrong_type", key, f"expected a date, found {_type_name(value)}")
     raise BadField("missing_field", keys[0], f"no {' or '.join(keys)}: the decision cannot be placed in time")

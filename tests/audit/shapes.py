@@ -322,6 +322,17 @@ BAD_LINES: list[tuple[str, str, str | None]] = [
     ),
     ("[1, 2]", "not_an_object", None),
     ('{"foo": 1}', "unrecognised_shape", None),
+    (  # bson reads a `$date` that is not a date as 1970-01-01T00:00:00.001
+        '{"_id": {"$oid": "68fc30890000000000000b04"}, "sessionId": "x", "action": "boundary_enforcement", '
+        '"allowed": true, "timestamp": {"$date": true}}',
+        "implausible_time",
+        "timestamp",
+    ),
+    (
+        '{"audit_id": "audit_y", "timestamp": "2019-12-31T23:59:59Z", "service": "BoundaryEnforcer", "decision": "ALLOW"}',
+        "implausible_time",
+        "timestamp",
+    ),
 ]
 
 N = None

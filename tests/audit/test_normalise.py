@@ -297,6 +297,29 @@ def test_a_time_with_an_offset_is_converted_to_utc_not_relabelled(when: str | dt
     assert run(auditlog(timestamp=when))[0].time == dt.datetime(2025, 10, 20, 8, 30, tzinfo=dt.UTC)
 
 
+@pytest.mark.parametrize(
+    ("when", "kept"),
+    [
+        (dt.datetime(1970, 1, 1, 0, 0, 0, 1000), False),  # what bson makes of {"$date": true}
+        (dt.datetime(2019, 12, 31, 23, 59, 59, 999000), False),
+        ("2020-01-01T00:59:59+01:00", False),  # 2019-12-31T23:59:59 in UTC
+        ("2020-01-01T00:00:00Z", True),
+        (dt.datetime(2020, 1, 1), True),
+    ],
+)
+def test_a_decision_time_before_2020_is_implausible(when: str | dt.datetime, kept: bool) -> None:
+    for doc in (
+        auditlog(timestamp=when),
+        {"audit_id": "a", "decision": "ALLOW", "service": "BoundaryEnforcer", "timestamp": when},
+    ):
+        if kept:
+            assert run(doc)[0].time == dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        else:
+            result = rejected(doc)
+            assert (result.reason, result.field) == ("implausible_time", "timestamp")
+            assert result.detail.endswith("is before 2020: not the time of a framework decision")
+
+
 def test_personal_and_unknown_values_are_counted_by_reason_not_by_name() -> None:
     _, _, dropped = run(
         auditlog(
