@@ -5,8 +5,11 @@ the scrubbers work), then runs the whole export, leak gate and load check includ
 process of its own, so that the peak RSS is the export's alone (its worker processes included). `--baseline` also runs, on the
 same input in the same run, the straightforward pipeline: `bson.json_util` per line, a pydantic
 model per record, `Dataset.from_list`, `to_parquet`; and prints how many times faster the export is.
+Every run also prints the floor: DuckDB's typed read of the mongoexport dump alone, every document
+read with the columns of `tractatus_audit_corpus.typed_read` (the least a columnar export does).
 
     python scripts/bench.py --records 100000 --baseline
+    python scripts/bench.py --records 1000000 --engines python --baseline
     python scripts/bench.py --records 1000000 --workdir /tmp/bench   # keeps the source for next time
 """
 
@@ -49,6 +52,20 @@ def run_export(source: Path, out: Path) -> dict[str, Any]:
         "rows": manifest.counts.rows_by_config["full"],
         "stages": options.stages.seconds,
         "spans": options.stages.spans,
+    }
+
+
+def run_floor(source: Path, out: Path) -> dict[str, Any]:
+    """In this process: DuckDB's typed read of the mongoexport dump(s), nothing else."""
+    from tractatus_audit_corpus.typed_read import read_floor
+
+    dumps = sorted(path for path in source.rglob("*.json") if not path.name.startswith("decisions-"))
+    floor = read_floor(dumps)
+    return {
+        "seconds": floor.seconds,
+        "read": floor.documents,
+        "rows": floor.documents,
+        "stages": {"typed read (documents, distinct sessions, rule ids)": floor.seconds},
     }
 
 
@@ -175,6 +192,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--baseline", action="store_true", help="also run the straightforward pipeline")
     parser.add_argument(
+        "--engines",
+        default="python",
+        help="comma-separated export engines to run (default: python, today's per-record engine; "
+        "the columnar engine is not built yet)",
+    )
+    parser.add_argument(
         "--workdir", type=Path, help="keep the generated source here (default: a temporary folder)"
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
@@ -185,9 +208,14 @@ def main() -> None:
         return
     if args.child:
         kind, source, out = args.child
-        run = run_export if kind == "export" else run_baseline
+        run = {"export": run_export, "baseline": run_baseline, "floor": run_floor}[kind]
         print(json.dumps(run(Path(source), Path(out))))
         return
+    engines = [name.strip() for name in args.engines.split(",") if name.strip()]
+    if unknown := [name for name in engines if name != "python"]:
+        parser.error(
+            f"--engines {unknown[0]}: only the python engine exists so far (the columnar one is issue 25)"
+        )
     with tempfile.TemporaryDirectory(prefix="tractatus-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
         source = workdir / f"source-{args.records}"
@@ -201,12 +229,18 @@ def main() -> None:
         megabytes = _source_bytes(source) / 1e6
         print(f"source: {megabytes:,.1f} MB ({megabytes * 1e6 / args.records:,.0f} bytes a record)")
         runs = Path(tempfile.mkdtemp(prefix="runs-", dir=workdir))
-        export = measured("export", source, runs / "export")
-        print(report("export", export, megabytes))
-        if args.baseline:
-            baseline = measured("baseline", source, runs / "baseline")
-            print(report("baseline", baseline, megabytes))
-            print(f"export vs baseline: {baseline['seconds'] / export['seconds']:.1f}× faster")
+        floor = measured("floor", source, runs / "floor")
+        print(report("floor (DuckDB typed read of the dump)", floor, megabytes))
+        for engine in engines:
+            export = measured("export", source, runs / f"export-{engine}")
+            print(report(f"export --engine {engine}", export, megabytes))
+            print(
+                f"export --engine {engine} vs the floor: {export['seconds'] / floor['seconds']:.1f}× its time"
+            )
+            if args.baseline:
+                baseline = measured("baseline", source, runs / "baseline")
+                print(report("baseline", baseline, megabytes))
+                print(f"export vs baseline: {baseline['seconds'] / export['seconds']:.1f}× faster")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,17 @@ from bson import ObjectId
 
 from tractatus_datasets.anonymise import as_utc
 
-__all__ = ["EARLIEST_TIME", "BadField", "get_bool", "get_id", "get_list", "get_mapping", "get_number", "get_str", "get_time"]
+__all__ = [
+    "EARLIEST_TIME",
+    "BadField",
+    "get_bool",
+    "get_id",
+    "get_list",
+    "get_mapping",
+    "get_number",
+    "get_str",
+    "get_time",
+]
 
 
 class BadField(Exception):
@@ -31,7 +41,9 @@ EARLIEST_TIME = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 def _plausible(time: dt.datetime, key: str) -> dt.datetime:
     if time < EARLIEST_TIME:
         raise BadField(
-            "implausible_time", key, f"{time.isoformat()} is before 2020: not the time of a framework decision"
+            "implausible_time",
+            key,
+            f"{time.isoformat()} is before 2020: not the time of a framework decision",
         )
     return time
 
