@@ -52,7 +52,7 @@ def test_export_prints_where_things_are_and_refuses_to_overwrite(source: Path) -
     out = source.parent / "release"
     result = run(*audit_export(source, out), key=make_key().secret)
     assert result.returncode == 0, result.stderr
-    assert "read 23, exported 15, quarantined 7, duplicates 1" in result.stdout
+    assert "read 25, exported 15, quarantined 9, duplicates 1" in result.stdout
     assert f"{out}.quarantine.jsonl" in result.stdout
     assert f'incidents = load_dataset("{out}", "incidents")' in result.stdout
     assert leftovers(source.parent) == ["release", "release.quarantine.jsonl"]
