@@ -24,7 +24,7 @@ CODE = "https://github.com/AgenticGovernance/tractatus-framework"
 
 ROLES = {
     Service.BOUNDARY_ENFORCER: "Stops decisions that belong to people (values, innovation, wisdom, agency…) "
-    "and names the boundary (12.1–12.7) that stopped them.",
+    "and names the boundary (12.1–12.6) that stopped them.",
     Service.CONTEXT_PRESSURE_MONITOR: "Scores how stretched a session is (tokens, messages, tasks, errors, "
     "instructions) into NORMAL, ELEVATED, HIGH, CRITICAL or DANGEROUS.",
     Service.CROSS_REFERENCE_VALIDATOR: "Checks a proposed action against the instructions the user gave "
