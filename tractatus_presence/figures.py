@@ -7,49 +7,17 @@ aggregates), with ClassLabel numbers named by the features the shards carry.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tractatus_datasets.citation import revision_tag
 from tractatus_spaces.release import features, label_names, shards
 
 __all__ = ["AuditFigures", "EvolutionFigures", "audit_figures", "evolution_figures"]
-
-
-@dataclass(frozen=True)
-class Release:
-    folder: Path
-    dataset: str  # the repository the release names for itself, e.g. tractatus-framework/audit-decisions
-    version: str
-    release_date: dt.date
-    demo_key: bool
-
-    @property
-    def tag(self) -> str:
-        return revision_tag(self.version)
-
-    @property
-    def name(self) -> str:
-        return self.dataset.split("/", 1)[1]
-
-
-def _release(folder: Path) -> Release:
-    manifest: dict[str, Any] = json.loads((folder / "MANIFEST.json").read_text(encoding="utf-8"))
-    key = manifest.get("key") or {}
-    return Release(
-        folder,
-        manifest["dataset"],
-        manifest["version"],
-        dt.date.fromisoformat(manifest["release_date"]),
-        bool(key.get("demo")),
-    )
 
 
 def _named(table: pa.Table, column: str, names: list[str]) -> list[str | None]:
@@ -58,7 +26,6 @@ def _named(table: pa.Table, column: str, names: list[str]) -> list[str | None]:
 
 @dataclass(frozen=True)
 class AuditFigures:
-    release: Release
     decisions: int
     sessions: int
     first_day: dt.date
@@ -94,7 +61,6 @@ def audit_figures(folder: Path) -> AuditFigures:
     first, last = pc.min_max(table["timestamp"]).values()
     decided = Counter(decisions)
     return AuditFigures(
-        release=_release(folder),
         decisions=table.num_rows,
         sessions=pc.count_distinct(table["session"]).as_py(),
         first_day=first.as_py().date(),
@@ -108,28 +74,23 @@ def audit_figures(folder: Path) -> AuditFigures:
 
 @dataclass(frozen=True)
 class EvolutionFigures:
-    release: Release
     events: int
     incidents: int
     first_day: dt.date
     last_day: dt.date
-    by_kind: dict[str, int]  # kinds with at least one event, in label order
 
 
 def evolution_figures(folder: Path) -> EvolutionFigures:
     """Counts over the events and incidents of the Evolution Log release at `folder`."""
     parts = shards(folder, "full")
-    table = pq.read_table(parts, columns=["date", "kind"]) if parts else None
+    table = pq.read_table(parts, columns=["date"]) if parts else None
     if table is None or table.num_rows == 0:
         raise ValueError(f"{folder} holds no event: there is nothing to show")
-    kinds = Counter(_named(table, "kind", label_names(features(parts[0])["kind"])))
     first, last = pc.min_max(table["date"]).values()
     incidents = shards(folder, "incidents")
     return EvolutionFigures(
-        release=_release(folder),
         events=table.num_rows,
         incidents=sum(pq.ParquetFile(part).metadata.num_rows for part in incidents),
         first_day=first.as_py(),
         last_day=last.as_py(),
-        by_kind={name: kinds[name] for name in label_names(features(parts[0])["kind"]) if kinds[name]},
     )

@@ -74,7 +74,7 @@ def _evaluation(audit: AuditFigures, events: EvolutionFigures, links: Links) -> 
     return "\n\n".join(
         [
             f"Counted from every decision of the [Audit Decision Corpus]({links.dataset_url('audit-decisions')}) "
-            f"{audit.release.tag}: {audit.decisions:,} decisions from {audit.sessions:,} sessions, "
+            f"{links.datasets['audit-decisions'].tag}: {audit.decisions:,} decisions from {audit.sessions:,} sessions, "
             f"{audit.first_day} to {audit.last_day} (UTC days).",
             "**Decisions**\n\n" + markdown_table(["decision", "decisions", "share"], decided),
             "**Decisions per service**\n\n" + markdown_table(["service", "decisions", "share"], services),
@@ -82,7 +82,7 @@ def _evaluation(audit: AuditFigures, events: EvolutionFigures, links: Links) -> 
             + markdown_table(["boundary", "decisions", "blocked", "asked"], boundaries),
             "**Context pressure when deciding**\n\n"
             + markdown_table(["level", "decisions", "share"], pressure),
-            f"The [Framework Evolution Log]({links.dataset_url('evolution-log')}) {events.release.tag} dates "
+            f"The [Framework Evolution Log]({links.dataset_url('evolution-log')}) {links.datasets['evolution-log'].tag} dates "
             f"{events.events:,} events from {events.first_day} to {events.last_day}, {events.incidents:,} of "
             "them incidents.",
         ]
