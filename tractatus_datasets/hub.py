@@ -50,6 +50,7 @@ __all__ = [
     "HubTarget",
     "RepoCommit",
     "Target",
+    "check_repo_id",
     "newest_version",
     "repo_url",
 ]
@@ -69,6 +70,18 @@ def newest_version(tags: Iterable[str]) -> str | None:
         (tuple(int(n) for n in match.groups()), tag) for tag in tags if (match := VERSION_TAG.match(tag))
     ]
     return max(versions)[1] if versions else None
+
+
+def check_repo_id(repo_id: str, named: str = "--repo") -> None:
+    """UsageError unless `repo_id` is ORG/NAME; `named` says where it was given (`--repo`, or nothing).
+
+    >>> check_repo_id("tractatus-framework")
+    Traceback (most recent call last):
+    ...
+    tractatus_datasets.errors.UsageError: --repo 'tractatus-framework' is not ORG/NAME
+    """
+    if repo_id.count("/") != 1 or not all(repo_id.split("/")):
+        raise UsageError(f"{named} {repo_id!r} is not ORG/NAME".lstrip())
 
 
 def repo_url(repo_id: str, repo_type: str) -> str:

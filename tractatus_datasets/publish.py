@@ -22,7 +22,7 @@ from pathlib import Path
 from tractatus_datasets.citation import revision_tag
 from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.gate import release_files
-from tractatus_datasets.hub import GitTarget, HubTarget, RepoCommit
+from tractatus_datasets.hub import GitTarget, HubTarget, RepoCommit, check_repo_id
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.spec import DatasetSpec
 from tractatus_datasets.validate import validate_release
@@ -76,8 +76,7 @@ def plan_publication(
             f"{root} was built with the public demo key: its pseudonyms can be recomputed by anyone. "
             "Export it again with your own key (--key-file or $TRACTATUS_PSEUDONYM_KEY)"
         )
-    if repo_id.count("/") != 1 or not all(repo_id.split("/")):
-        raise UsageError(f"--repo {repo_id!r} is not ORG/NAME")
+    check_repo_id(repo_id)
     problems = validate_release(root, spec)
     if problems:
         raise ProblemsFound(

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from tractatus_datasets.errors import UsageError
-from tractatus_datasets.hub import VERSION_TAG, GitTarget, HubTarget, Target, newest_version
+from tractatus_datasets.hub import VERSION_TAG, GitTarget, HubTarget, Target, check_repo_id, newest_version
 from tractatus_datasets.plugins import DatasetPlugin
 from tractatus_presence.presence import plan_presence, publish_steps
 from tractatus_presence.space import read_space
@@ -91,8 +91,7 @@ def _newest_tag(target: Target, repo_id: str) -> str:
 
 def publish_space_command(args: argparse.Namespace) -> str:
     space = read_space(args.folder)
-    if args.repo.count("/") != 1 or not all(args.repo.split("/")):
-        raise UsageError(f"--repo {args.repo!r} is not ORG/NAME")
+    check_repo_id(args.repo)
     target, where = _target(args)
     pins = {}
     for pin in args.pin:
@@ -139,8 +138,7 @@ def _next_minor(tag: str) -> str:
 def download_command(args: argparse.Namespace) -> str:
     """Download the release; print `key=value` lines (tag, version, next_version, folder), as GitHub
     Actions reads a step's outputs from `$GITHUB_OUTPUT`."""
-    if args.repo.count("/") != 1 or not all(args.repo.split("/")):
-        raise UsageError(f"{args.repo!r} is not ORG/NAME")
+    check_repo_id(args.repo, named="")
     if args.out.exists():
         raise UsageError(f"--out {args.out} already exists: give a new folder")
     if args.revision is not None and not VERSION_TAG.match(args.revision):
