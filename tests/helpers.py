@@ -166,6 +166,11 @@ def run(
     )
 
 
+def git(repo: Path, *args: str) -> str:
+    """A git command's output in `repo`; it must succeed."""
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def file_digests(root: Path) -> dict[str, str]:
     """sha256 of every file under `root`, by relative path: what `sha256sum` of a release shows."""
     files = sorted(p for p in root.rglob("*") if p.is_file())

@@ -18,7 +18,7 @@ import datasets
 import pytest
 from huggingface_hub import DatasetCard, ModelCard, SpaceCard
 
-from tests.helpers import free_port, run, serve_mirrors
+from tests.helpers import free_port, git, run, serve_mirrors
 
 ORG = "tractatus-framework"
 SPACES = ["audit-log-viewer", "metrics-dashboard", "boundary-simulator"]
@@ -27,10 +27,6 @@ SHOWS = {
     "metrics-dashboard": ["audit-decisions", "evolution-log"],
     "boundary-simulator": ["audit-decisions"],
 }
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def table(text: str, heading: str) -> list[list[str]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import export, file_digests, run
+from tests.helpers import export, file_digests, git, run
 from tractatus_presence.presence import space_folder
 from tractatus_presence.space import shared_files
 
@@ -24,10 +24,6 @@ REPOS = [
     f"models/{ORG}/tractatus",
     f"spaces/{ORG}/README",
 ]
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def heads(root: Path) -> dict[str, str]:
