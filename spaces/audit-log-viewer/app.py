@@ -427,9 +427,10 @@ def build_app(release: Release) -> "gr.Blocks":
     app = gr.Blocks(title="Tractatus Audit Log Viewer", analytics_enabled=False)
     with app:
         page.markdown(
-            f"# Tractatus Audit Log Viewer\n`{release.title}` · {page.literal(release.source or str(release.folder))}"
-            f" · {release.total:,} anonymised governance decisions. Filter them, open one to see the services that coordinated on it, and follow "
-            "incidents to the Framework Evolution Log."
+            f"# Tractatus Audit Log Viewer\n`{release.title}` · "
+            f"{page.literal(release.source or str(release.folder))} · {release.total:,} anonymised "
+            "governance decisions. Filter them, open one to see the services that coordinated on it, "
+            "and follow incidents to the Framework Evolution Log."
         )
         with gr.Row():
             search = gr.Textbox(
