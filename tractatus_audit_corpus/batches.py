@@ -36,12 +36,16 @@ from tractatus_datasets.records import RawRecord
 from tractatus_datasets.sources import Part, read_part
 
 __all__ = [
+    "FULL_SCHEMA",
     "INTERNAL_COLUMNS",
+    "PART_SHIFT",
+    "STEP_SECONDS",
     "PartResult",
     "Task",
     "decode_counts",
     "run_part",
     "run_records",
+    "with_internal",
 ]
 
 INTERNAL_COLUMNS = pa.schema(
@@ -54,7 +58,7 @@ INTERNAL_COLUMNS = pa.schema(
 )
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
-_PART_SHIFT = 32  # `_seq` is the part's index, then the record's place in the part
+PART_SHIFT = 32  # `_seq` is the part's index, then the record's place in the part
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class PartResult:
     dropped: Tally = field(default_factory=Tally)
     identifiers: Identifiers = field(default_factory=Identifiers)
     error: OSError | None = None  # writing the rows failed; the rest still counts for the quarantine
+    routed: int = 0  # with the columnar engine: records it sent through these per-record stages
 
 
 def _encode_counts(tally: Tally) -> str:
@@ -125,11 +130,19 @@ def _collector_paused() -> Iterator[None]:
 
 
 def run_records(
-    records: Iterable[RawRecord], index: int, key: ExportKey, granularity: Granularity, out: Path
+    records: Iterable[RawRecord],
+    index: int,
+    key: ExportKey,
+    granularity: Granularity,
+    out: Path,
+    *,
+    first_line: int | None = None,
 ) -> PartResult:
-    """Turn `records` into the rows of part `index`, written to `out`."""
+    """Turn `records` into the rows of part `index`, written to `out`. A record's place in the part
+    is its place among `records`; with `first_line`, its line's distance from that line (the
+    columnar engine hands over only some lines of a part)."""
     with _collector_paused():
-        return _run_records(records, index, key, granularity, out)
+        return _run_records(records, index, key, granularity, out, first_line)
 
 
 class _Columns:
@@ -138,7 +151,7 @@ class _Columns:
 
     def __init__(self, key: ExportKey, granularity: Granularity) -> None:
         self.key = key
-        self.step = _STEP_SECONDS[granularity]
+        self.step = STEP_SECONDS[granularity]
         self.values: dict[str, list[Any]] = {name: [] for name in FullRow.model_fields}
         self.exact: list[int] = []
         self.sessions: dict[str, str] = {}  # a session's pseudonym, once per part: sessions repeat
@@ -178,19 +191,19 @@ class _Columns:
     def table(self) -> pa.Table:
         columns = self.values
         arrays = []
-        for name, field_ in zip(_SCHEMA.names, _SCHEMA, strict=True):
+        for name, field_ in zip(FULL_SCHEMA.names, FULL_SCHEMA, strict=True):
             if name == "timestamp":
                 arrays.append(pa.array(columns[name], pa.int64()).cast(field_.type))
             elif name == "coordination":  # derived later, over the whole corpus
                 arrays.append(pa.array([[]] * len(self.exact), field_.type))
             else:
                 arrays.append(pa.array(columns[name], field_.type))
-        return pa.Table.from_arrays(arrays, schema=_SCHEMA)
+        return pa.Table.from_arrays(arrays, schema=FULL_SCHEMA)
 
 
 _FEATURES = features_of(FullRow)
-_SCHEMA = _FEATURES.arrow_schema
-_STEP_SECONDS = {
+FULL_SCHEMA = _FEATURES.arrow_schema  # the storage of `full` rows
+STEP_SECONDS = {
     Granularity.SECOND: 1,
     Granularity.MINUTE: 60,
     Granularity.HOUR: 3600,
@@ -215,7 +228,12 @@ def _needs_model(decision: Normalised) -> bool:
 
 
 def _run_records(
-    records: Iterable[RawRecord], index: int, key: ExportKey, granularity: Granularity, out: Path
+    records: Iterable[RawRecord],
+    index: int,
+    key: ExportKey,
+    granularity: Granularity,
+    out: Path,
+    first_line: int | None,
 ) -> PartResult:
     result = PartResult()
     columns = _Columns(key, granularity)
@@ -240,18 +258,15 @@ def _run_records(
                 result.rejected.append((row, record.raw))
                 continue
         columns.add(normalised)
-        seq.append((index << _PART_SHIFT) | position)
+        place = position if first_line is None else record.line - first_line
+        seq.append((index << PART_SHIFT) | place)
         row_events.append(_encode_counts(own_events))
         row_dropped.append(_encode_counts(own_dropped))
     _add_encoded(result.events, row_events)
     _add_encoded(result.dropped, row_dropped)
     table = columns.table()
     check_rows(table)
-    internal = (seq, columns.exact, row_events, row_dropped)
-    for name, values in zip(INTERNAL_COLUMNS.names, internal, strict=True):
-        table = table.append_column(
-            INTERNAL_COLUMNS.field(name), pa.array(values, INTERNAL_COLUMNS.field(name).type)
-        )
+    table = with_internal(table, (seq, columns.exact, row_events, row_dropped))
     try:
         write_scratch(table, out)
     except OSError as error:
@@ -259,6 +274,14 @@ def _run_records(
     result.identifiers.freeze()  # fingerprints only: cheap to send back
     result.rows = table.num_rows
     return result
+
+
+def with_internal(table: pa.Table, internal: tuple[Any, Any, Any, Any]) -> pa.Table:
+    """`table` with the internal columns' values (`_seq`, `_exact`, `_events`, `_dropped`) added."""
+    for name, values in zip(INTERNAL_COLUMNS.names, internal, strict=True):
+        field_ = INTERNAL_COLUMNS.field(name)
+        table = table.append_column(field_, pa.array(values, field_.type))
+    return table
 
 
 def run_part(task: Task) -> PartResult:

@@ -16,7 +16,16 @@ from tractatus_audit_corpus import mapping
 from tractatus_audit_corpus.vocab import Service, SourceFormat
 from tractatus_datasets.pipeline import Tally
 
-__all__ = ["ALLOW_LIST", "READ_FIELDS", "READ_METADATA", "AllowListEntry", "account_dropped"]
+__all__ = [
+    "ALLOW_LIST",
+    "METADATA_REASONS",
+    "READ_FIELDS",
+    "READ_METADATA",
+    "TOP_LEVEL_REASONS",
+    "VIOLATION_READ",
+    "AllowListEntry",
+    "account_dropped",
+]
 
 
 class AllowListEntry(NamedTuple):
@@ -204,15 +213,16 @@ def _metadata_reasons(service: Service) -> dict[str, str | None]:
     return reasons
 
 
-_TOP_LEVEL_REASONS = {shape: _top_level_reasons(shape) for shape in SourceFormat}
-_METADATA_REASONS = {service: _metadata_reasons(service) for service in Service}
-_VIOLATION_READ = frozenset({"ruleId", "severity"})
+# The tables both engines count by: the per-record one below, and the columnar one in SQL.
+TOP_LEVEL_REASONS = {shape: _top_level_reasons(shape) for shape in SourceFormat}
+METADATA_REASONS = {service: _metadata_reasons(service) for service in Service}
+VIOLATION_READ = frozenset({"ruleId", "severity"})  # a violation's keys that are read, not dropped
 
 
 def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, tally: Tally) -> None:
     """Count, by reason, every source value that will not reach the release."""
     counts: dict[str, int] = {}  # added to `tally` at the end: a record drops a few values by few reasons
-    reasons = _TOP_LEVEL_REASONS[shape]
+    reasons = TOP_LEVEL_REASONS[shape]
     for key, value in doc.items():
         if value is not None:
             reason = reasons.get(key, "unknown_field")
@@ -220,7 +230,7 @@ def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, 
                 counts[reason] = counts.get(reason, 0) + _leaves(value)
     metadata = doc.get("metadata") if "metadata" in READ_FIELDS[shape] else None
     if isinstance(metadata, dict):
-        reasons = _METADATA_REASONS[service]
+        reasons = METADATA_REASONS[service]
         for key, value in metadata.items():
             if value is None:
                 continue
@@ -233,7 +243,7 @@ def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, 
     for violation in doc.get("violations") or ():
         if isinstance(violation, dict):
             for key, value in violation.items():
-                if key in _VIOLATION_READ or value in (None, ""):
+                if key in VIOLATION_READ or value in (None, ""):
                     continue
                 reason = "bookkeeping" if key == "_id" else "free_text"
                 counts[reason] = counts.get(reason, 0) + _leaves(value)

@@ -25,6 +25,7 @@ from tractatus_audit_corpus.vocab import (
 from tractatus_datasets.pipeline import Tally
 
 __all__ = [
+    "SECTION_KEYS",
     "boundary_of",
     "domain_of",
     "member",
@@ -35,7 +36,7 @@ __all__ = [
     "violations_of",
 ]
 
-_SECTION_KEYS = {section: key for key, (section, _) in BOUNDARIES.items() if section}
+SECTION_KEYS = {section: key for key, (section, _) in BOUNDARIES.items() if section}
 _LEVELS_BY_NUMBER = list(PressureLevel)[:5]
 _SEVERITY_ORDER = list(Severity)
 E = TypeVar("E", bound=StrEnum)
@@ -131,7 +132,7 @@ def boundary_of(doc: dict[str, Any], meta: dict[str, Any], violations: list[Any]
     key = doc.get("boundary") or meta.get("boundary")
     section = doc.get("tractatus_section") or meta.get("tractatus_section")
     if not isinstance(key, str) or key.lower() == "none":
-        key = _SECTION_KEYS.get(section) if isinstance(section, str) else None
+        key = SECTION_KEYS.get(section) if isinstance(section, str) else None
         key = key or next((v for v in violations if isinstance(v, str) and v in BOUNDARIES), None)
     if key is None:
         return None

@@ -187,6 +187,11 @@ class Identifiers:
         if len(value) >= MIN_IDENTIFIER_LENGTH:
             self._new.add(value)
 
+    def add_all(self, values: Iterable[str]) -> None:
+        """`add` each of `values`."""
+        kept = (value.strip() for value in values)
+        self._new.update(value for value in kept if len(value) >= MIN_IDENTIFIER_LENGTH)
+
     def freeze(self) -> Identifiers:
         """Fold what was added into the sorted fingerprints (small to pickle, quick to search)."""
         if self._new:
