@@ -83,9 +83,9 @@ class AuditOptions:
     json_array: bool | None = None
     max_record_bytes: int = MAX_RECORD_BYTES
     timeout_seconds: float = 10.0  # for a mongodb:// source
-    engine: Engine = Engine.LOCAL
+    engine: Engine = Engine.PYTHON
     scheduler: str | None = None  # a Dask scheduler's address; None: a local cluster
-    workers: int | None = None  # local processes; None: one per core
+    workers: int | None = None  # python: processes; columnar: DuckDB threads; None: one per core
     lines_per_part: int = LINES_PER_PART
     previous: Path | None = None  # an earlier release to carry forward (`--previous`)
     coordination_window: dt.timedelta = DEFAULT_WINDOW
@@ -120,6 +120,10 @@ class _Collected:
     events: Tally = field(default_factory=Tally)
     dropped: Tally = field(default_factory=Tally)
     identifiers: Identifiers = field(default_factory=Identifiers)
+    routed: int = 0  # records the columnar engine sent through the per-record stages
+
+
+_WHOLE_FILE = 1 << 40  # lines per part: more than any file holds
 
 
 def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quarantine) -> _Collected:
@@ -131,7 +135,8 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
         results = run_batches(records, audit.key, audit.time_granularity, folder, audit.lines_per_part)
         collected = _Collected(digest="")
     else:
-        parts, files_digest = plan_parts(source, audit.lines_per_part)
+        whole_files = audit.engine is Engine.COLUMNAR  # DuckDB reads a file at a time, on every core
+        parts, files_digest = plan_parts(source, _WHOLE_FILE if whole_files else audit.lines_per_part)
         tasks = [
             Task(
                 part,
@@ -148,6 +153,7 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
         for result in results:
             collected.read += result.read
             collected.rows += result.rows
+            collected.routed += result.routed
             for rejected, raw in result.rejected:
                 quarantine.put(rejected, raw)
             if result.error is not None:
@@ -169,8 +175,17 @@ def _check_engine(source: str, audit: AuditOptions) -> None:
         )
     if audit.scheduler is not None and audit.engine is not Engine.DASK:
         raise UsageError("--scheduler is for --engine dask; add --engine dask, or drop --scheduler")
-    if audit.workers is not None and audit.engine is not Engine.LOCAL:
-        raise UsageError("--workers is for --engine local: a Dask cluster has its own workers")
+    if audit.workers is not None and audit.engine is Engine.DASK:
+        raise UsageError("--workers is for --engine python or columnar: a Dask cluster has its own workers")
+
+
+def _engine_info(source: Source, audit: AuditOptions, collected: _Collected) -> dict[str, Any]:
+    """What read the source: the engine, and with `columnar`, how many records it routed."""
+    if source.uri is not None:  # a live collection is read record by record, whatever the option
+        return {"name": Engine.PYTHON.value}
+    if audit.engine is Engine.COLUMNAR:
+        return {"name": audit.engine.value, "routed_records": collected.routed}
+    return {"name": audit.engine.value}
 
 
 def _row_options(audit: AuditOptions) -> dict[str, Any]:
@@ -258,6 +273,7 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             counts=counts,
             options={
                 **_row_options(audit),
+                "engine": _engine_info(source, audit, collected),
                 "max_shard_rows": options.max_shard_rows,
                 "on_bad_record": audit.on_bad_record.value,
                 **({"incident_links": links.events_digest} if links else {}),

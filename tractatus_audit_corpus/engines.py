@@ -1,8 +1,11 @@
-"""Where the per-record stages run: `local` (this machine's cores) or `dask` (a Dask cluster).
+"""How the source becomes rows: `python` (the per-record stages on this machine's cores), `dask`
+(the same on a Dask cluster), or `columnar` (DuckDB normalises the dump; see `columnar`).
 
-Both cut the source into the same parts and run the same function, `batches.run_part`, on each;
-both give back the parts' results in source order, so the quarantine, the counts and the rows do
-not depend on the engine, the number of workers or the part size.
+`python` and `dask` cut the source into the same parts and run the same function,
+`batches.run_part`, on each; `columnar` reads each file as one part with `columnar.run_columnar_part`
+and sends the lines it cannot read exactly through `run_part`'s own stages. All give back the parts'
+results in source order, so the quarantine, the counts and the rows do not depend on the engine,
+the number of workers or the part size.
 
 With `dask`, every worker reads its part from the source path and writes its rows into the work
 folder, so on a real cluster both must be on storage every worker mounts at the same path (NFS, a
@@ -25,6 +28,7 @@ from itertools import islice
 from pathlib import Path
 
 from tractatus_audit_corpus.batches import PartResult, Task, run_part, run_records
+from tractatus_audit_corpus.columnar import run_columnar_part
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.errors import UsageError
 from tractatus_datasets.keys import ExportKey
@@ -36,7 +40,8 @@ LINES_PER_PART = 20_000  # a worker holds one part's rows: about 3.5 kB of memor
 
 
 class Engine(StrEnum):
-    LOCAL = "local"
+    PYTHON = "python"
+    COLUMNAR = "columnar"
     DASK = "dask"
 
 
@@ -121,6 +126,9 @@ def run_tasks(
     """Each task's result, in the tasks' order."""
     if engine is Engine.DASK:
         yield from _dask(tasks, scheduler)
+    elif engine is Engine.COLUMNAR:
+        for task in tasks:  # one file at a time; DuckDB uses the cores
+            yield run_columnar_part(task, threads=workers)
     else:
         yield from _local(tasks, workers or os.cpu_count() or 1)
 

@@ -101,8 +101,10 @@ class AuditPlugin:
             "--engine",
             type=Engine,
             choices=list(Engine),
-            default=Engine.LOCAL,
-            help="where the per-record stages run: this machine's cores (default) or a Dask cluster",
+            default=Engine.PYTHON,
+            help="how the source becomes rows: the per-record stages on this machine's cores (python, "
+            "the default), on a Dask cluster (dask), or DuckDB over each dump, sending the lines it "
+            "cannot read exactly through the per-record stages (columnar)",
         )
         parser.add_argument(
             "--scheduler",
@@ -114,7 +116,8 @@ class AuditPlugin:
             "--workers",
             type=positive,
             metavar="N",
-            help="with --engine local: how many processes (default: one per core)",
+            help="with --engine python: how many processes; with columnar: DuckDB's threads "
+            "(default: one per core)",
         )
         parser.add_argument(
             "--lines-per-part",
