@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from tractatus_audit_corpus.models import FullRow
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.plugins import ExportOptions
+from tractatus_datasets.release import quarantine_path
 
 GOLDEN = Path(__file__).parent / "golden"
 # Every file of a release whose configs fit in one shard each, sorted.
@@ -175,6 +177,19 @@ def file_digests(root: Path) -> dict[str, str]:
     """sha256 of every file under `root`, by relative path: what `sha256sum` of a release shows."""
     files = sorted(p for p in root.rglob("*") if p.is_file())
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def release_contents(out: Path, *, engine: bool = True) -> dict[str, Any]:
+    """Every file of a release by digest, and the quarantine beside it as text; without `engine`,
+    the manifest as JSON with its `options.engine` (which engine read the source) set apart."""
+    contents: dict[str, Any] = file_digests(out)
+    if not engine:
+        manifest = json.loads((out / "MANIFEST.json").read_text())
+        contents["MANIFEST.json"] = manifest | {"options": {**manifest["options"], "engine": None}}
+    quarantine = quarantine_path(out)
+    if quarantine.exists():
+        contents["<quarantine>"] = quarantine.read_text()
+    return contents
 
 
 def as_json(row: dict[str, Any], features: datasets.Features) -> dict[str, Any]:

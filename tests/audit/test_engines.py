@@ -3,6 +3,7 @@ processes, or a Dask cluster (a real local one, two worker processes)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -11,20 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import audit_export, child_processes, command_line, export, file_digests, run
+from tests.helpers import audit_export, child_processes, command_line, export, release_contents, run
 from tractatus_audit_corpus.engines import Engine
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.errors import UsageError
-from tractatus_datasets.release import quarantine_path
-
-
-def _everything(out: Path) -> dict[str, str]:
-    """The release's files and its quarantine beside it, by digest."""
-    digests = file_digests(out)
-    quarantine = quarantine_path(out)
-    if quarantine.exists():
-        digests["<quarantine>"] = quarantine.read_text()
-    return digests
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +37,14 @@ def test_part_size_and_processes_do_not_change_a_byte(
     # Bad lines, a duplicate across parts, legacy files: every kind of record the counts follow.
     reference = export(shapes_source, tmp_path / "one", k=2, workers=1)
     export(shapes_source, tmp_path / "parts", k=2, lines_per_part=lines_per_part, workers=workers)
-    assert _everything(tmp_path / "parts") == _everything(tmp_path / "one")
+    assert release_contents(tmp_path / "parts") == release_contents(tmp_path / "one")
     assert reference.counts.quarantined > 0 and reference.counts.duplicates > 0
 
 
 def test_a_sample_in_many_parts_gives_the_release_of_one_part(sample_source: Path, tmp_path: Path) -> None:
     export(sample_source, tmp_path / "one", k=5, lines_per_part=50_000, workers=1)
     manifest = export(sample_source, tmp_path / "many", k=5, lines_per_part=333, workers=2)
-    assert _everything(tmp_path / "many") == _everything(tmp_path / "one")
+    assert release_contents(tmp_path / "many") == release_contents(tmp_path / "one")
     assert manifest.counts.read == 2_000
     assert (sample_source / "legacy").is_dir()  # the dump and the legacy files: several files are cut
 
@@ -92,8 +83,10 @@ def test_dask_on_a_local_two_worker_cluster_gives_the_local_release(
     schema = pq.read_schema(next((distributed / "data" / "full").glob("*.parquet")))
     assert pa.types.is_list(schema.field("coordination").type)
     assert any(row["coordination"] for row in _rows(distributed, "full"))
-    # The design gives more than the same content: the same bytes.
-    assert _everything(distributed) == _everything(local)
+    # The design gives more than the same content: the same bytes, but for the manifest's word on
+    # which engine read the source.
+    assert release_contents(distributed, engine=False) == release_contents(local, engine=False)
+    assert json.loads((distributed / "MANIFEST.json").read_text())["options"]["engine"] == {"name": "dask"}
 
 
 @pytest.mark.parametrize(
@@ -105,7 +98,7 @@ def test_dask_on_a_local_two_worker_cluster_gives_the_local_release(
             "a live mongodb:// source is read by the local engine only",
         ),
         (None, {"scheduler": "tcp://127.0.0.1:8786"}, "--scheduler is for --engine dask"),
-        (None, {"engine": Engine.DASK, "workers": 3}, "--workers is for --engine local"),
+        (None, {"engine": Engine.DASK, "workers": 3}, "--workers is for --engine python or columnar"),
     ],
 )
 def test_engine_options_that_do_not_go_together(

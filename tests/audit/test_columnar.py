@@ -1,0 +1,262 @@
+"""The columnar engine against its oracle, the per-record engine: both must give the same release,
+byte for byte (every shard, the card, the quarantine; the manifest apart from which engine read the
+source), on the sample, on every source shape, on the bad-input dump, and on generated dumps that
+mix valid, odd and malformed lines."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.audit import shapes
+from tests.audit.test_bad_input import dump_bytes
+from tests.helpers import export, release_contents
+from tractatus_audit_corpus import columnar, mapping
+from tractatus_audit_corpus.engines import Engine
+from tractatus_audit_corpus.fields import EARLIEST_TIME
+from tractatus_audit_corpus.sample import write_sample
+from tractatus_datasets.errors import ProblemsFound
+from tractatus_datasets.manifest import Manifest
+from tractatus_datasets.release import quarantine_path
+
+AUDIT = Path(columnar.__file__).parent
+
+
+def _both(source: Path, out: Path, **options: Any) -> tuple[Manifest, Manifest]:
+    python = export(source, out / "python", engine=Engine.PYTHON, **options)
+    columnar_ = export(source, out / "columnar", engine=Engine.COLUMNAR, **options)
+    assert release_contents(out / "columnar", engine=False) == release_contents(out / "python", engine=False)
+    return python, columnar_
+
+
+def test_the_sample_gives_the_same_release_and_most_of_it_is_read_by_duckdb(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    write_sample(source, records=3_000)  # credentials in free text included
+    python, manifest = _both(source, tmp_path, k=5)
+    legacy = sum(len(path.read_text().splitlines()) for path in (source / "legacy").iterdir())
+    assert python.options["engine"] == {"name": "python"}
+    assert manifest.options["engine"]["name"] == "columnar"
+    routed = manifest.options["engine"]["routed_records"]
+    assert legacy <= routed < legacy + 50  # the legacy files, and the few dump lines SQL cannot take
+    assert manifest.counts.read == 3_000
+
+
+@pytest.mark.parametrize("canonical", [False, True], ids=["relaxed", "canonical"])
+def test_every_source_shape_gives_the_same_release(tmp_path: Path, canonical: bool) -> None:
+    source = shapes.write_source(tmp_path / "source", canonical=canonical)
+    _, manifest = _both(source, tmp_path, k=2)
+    assert manifest.counts.quarantined > 0 and manifest.counts.duplicates > 0
+
+
+def test_the_bad_input_dump_gives_the_same_release_and_quarantine(tmp_path: Path) -> None:
+    data, expected = dump_bytes()
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "auditLogs.json").write_bytes(data)
+    _, manifest = _both(tmp_path / "source", tmp_path)
+    assert manifest.counts.quarantined == len(expected)
+    assert manifest.options["engine"]["routed_records"] >= len(expected)
+
+
+def test_a_line_holding_two_objects_is_routed_not_read_as_two_rows(tmp_path: Path) -> None:
+    good = shapes.write_source(tmp_path / "shapes")
+    lines = (good / "auditLogs.json").read_bytes().splitlines()
+    (tmp_path / "source").mkdir()
+    doubled = [lines[0] + b" " + lines[0], *lines[1:]]
+    (tmp_path / "source" / "auditLogs.json").write_bytes(b"\n".join(doubled))
+    _both(tmp_path / "source", tmp_path, k=2)
+    quarantine = json.loads(quarantine_path(tmp_path / "python").read_text().splitlines()[0])
+    assert (quarantine["line"], quarantine["reason"]) == (1, "unparseable")
+
+
+# ----------------------------------------------------------------------------------------------
+# Generated dumps: valid documents with odd values, and malformed lines, in any mix
+
+
+def _oid(n: int) -> dict[str, str]:
+    return {"$oid": f"{n:024x}"}
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
+_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**20), st.floats(allow_nan=False), _TEXT)
+_VALUE = st.recursive(
+    _SCALAR,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+_VOCAB = {
+    "action": st.sampled_from([*(a.value for a in mapping.ACTION_SERVICE), "test_action", "made_up", ""]),
+    "service": st.sampled_from([None, *(s.value for s in mapping.VERDICTS), "Other", "SomeFuture", 5]),
+    "domain": st.sampled_from([None, "STR", "ops", "SYSTEM", "UNKNOWN", "Wısdom", 3]),
+    "boundary": st.sampled_from([None, "VALUES", "values", "none", "PURPOSE", "ERROR", "nonsense", "", 1]),
+    "tractatus_section": st.sampled_from([None, "12.1", "12.4", "12.9", "13", ""]),
+    "durationMs": st.one_of(st.none(), st.floats(allow_nan=False), st.integers(-5, 10**6), st.just("fast")),
+}
+_METADATA = st.fixed_dictionaries(
+    {},
+    optional={
+        "pressure_level": st.sampled_from(["NORMAL", "HIGH", "DANGEROUS", "UNKNOWN", "weird", 2]),
+        "pressure_level_numeric": st.one_of(st.integers(-1, 6), st.floats(0, 5), st.booleans()),
+        "overall_pressure": st.one_of(st.floats(-1, 2), st.just("0.5"), st.none()),
+        "action_required": st.sampled_from(["PROCEED", "RECOMMEND_REFRESH", "NOPE", 7]),
+        "enforcement_decision": st.sampled_from(["ALLOWED", "BLOCKED", "MAYBE"]),
+        "validation_status": st.sampled_from(["APPROVED", "WARNING", "REJECTED", "ESCALATE", None]),
+        "decision": st.sampled_from(["PROCEED", "BLOCK", "REQUIRE_REVIEW", "?"]),
+        "boundary": _VOCAB["boundary"],
+        "quadrant": _VOCAB["domain"],
+        "domain": _VOCAB["domain"],
+        "metrics": _VALUE,
+        "parameters": _VALUE,
+        "instruction_text": _TEXT,
+        "unexpected_key": _VALUE,
+        "when": st.just({"$date": "2025-10-10T00:00:00Z"}),
+        "count": st.just({"$numberLong": "7"}),
+    },
+)
+_VIOLATION = st.one_of(
+    st.sampled_from(["inst_016", "VALUES", "some text", "inst_١٢"]),
+    st.fixed_dictionaries(
+        {
+            "ruleId": st.sampled_from(["inst_017", "STR-001", "text", 5]),
+            "severity": st.sampled_from(["HIGH", "LOW", "odd"]),
+        },
+        optional={"details": _VALUE, "_id": st.just(_OID_DOC := {"$oid": "68fc0a0b0c0d0e0f1011ffff"})},
+    ),
+    st.integers(0, 3),
+)
+
+
+@st.composite
+def _document(draw: st.DrawFn, n: int) -> dict[str, Any]:
+    day = draw(st.integers(1, 28))
+    when = {
+        "$date": f"2025-10-{day:02d}T{draw(st.integers(0, 23)):02d}:00:{draw(st.integers(0, 59)):02d}.{draw(st.integers(0, 999)):03d}Z"
+    }
+    doc: dict[str, Any] = {
+        "_id": _oid(n) if draw(st.booleans()) else draw(st.sampled_from([f"id-{n}", n, _oid(n)])),
+        "sessionId": draw(st.sampled_from(["2025-10-07-001", "s-2", "  ", "", None, 4])),
+        "action": draw(_VOCAB["action"]),
+        "allowed": draw(st.sampled_from([True, False, None, "yes"])),
+        "rulesChecked": draw(
+            st.lists(st.sampled_from(["inst_001", "inst_001", "TRA-OPS-0001", "text", "x\ny", 3]), max_size=4)
+        ),
+        "violations": draw(st.lists(_VIOLATION, max_size=3)),
+        "metadata": draw(_METADATA),
+        "timestamp": draw(
+            st.sampled_from(
+                [when, when, {"$date": "2019-12-31T23:59:59Z"}, {"$date": True}, "2025-10-01T00:00:00Z", None]
+            )
+        ),
+        "createdAt": when,
+        "__v": 0,
+    }
+    for name in ("service", "domain", "boundary", "tractatus_section", "durationMs"):
+        if draw(st.booleans()):
+            doc[name] = draw(_VOCAB[name])
+    if draw(st.integers(0, 9)) == 0:
+        doc["userId"] = draw(st.sampled_from([_oid(999), "u-12345678", 7]))
+        doc["ipAddress"] = "203.0.113.9"
+    if draw(st.integers(0, 9)) == 0:
+        doc["surprise"] = draw(_VALUE)
+    return doc
+
+
+_MALFORMED = st.sampled_from(
+    [
+        b"not json",
+        b'{"a": 1,}',
+        b'{"_id": {"$oid": "000000000000000000000001"}, "sessionId": "s-1", "action": "x", "allowed": NaN}',
+        b"[1, 2]",
+        b"",
+        b"   ",
+        b'{"sessionId": "s\x01-1"}',
+        b'{"sessionId": "\xff"}',
+        b'{"sessionId": "a", "sessionId": "b"}',
+        b'{"x": "\\ud800"}',
+        b"{}",
+    ]
+)
+
+
+def _line(doc: dict[str, Any], spacing: str) -> bytes:
+    separators = (", ", ": ") if spacing == "mongoexport" else (",", ":")
+    return json.dumps(doc, separators=separators, ensure_ascii=spacing == "ascii", allow_nan=True).encode()
+
+
+@st.composite
+def _dump(draw: st.DrawFn) -> bytes:
+    lines = []
+    for n in range(1, draw(st.integers(1, 12)) + 1):
+        if draw(st.integers(0, 4)) == 0:
+            lines.append(draw(_MALFORMED))
+            continue
+        line = _line(draw(_document(n)), draw(st.sampled_from(["mongoexport", "compact", "ascii"])))
+        if draw(st.integers(0, 9)) == 0:  # a repeated key, the later value different
+            line = line[:-1] + b', "sessionId": "2025-10-07-009"}'
+        lines.append(line + draw(st.sampled_from([b"\n", b"\r\n"])))
+    return b"\n".join(lines)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_dump())
+def test_generated_dumps_give_the_same_release(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    folder = tmp_path_factory.mktemp("generated")
+    (folder / "source").mkdir()
+    (folder / "source" / "auditLogs.json").write_bytes(data)
+    outcomes = []
+    for engine in (Engine.PYTHON, Engine.COLUMNAR):
+        try:
+            export(folder / "source", folder / engine.value, engine=engine)
+        except ProblemsFound as error:  # nothing exportable, or not a dump at all: refused alike
+            outcomes.append(str(error))
+        else:
+            outcomes.append(release_contents(folder / engine.value, engine=False))
+    assert outcomes[1] == outcomes[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# One source of truth
+
+
+def _mapping_names(tree: ast.AST) -> set[str]:
+    """The names a module's code reads from `mapping` (`mapping.X`), or, in `mapping` itself, uses."""
+    return {
+        node.attr if isinstance(node, ast.Attribute) else node.id
+        for node in ast.walk(tree)
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "mapping"
+        )
+        or (isinstance(node, ast.Name) and node.id in mapping.__all__)
+    }
+
+
+def _used(*modules: str) -> set[str]:
+    """The tables of `mapping` that `modules` use, directly or through a function of `mapping`."""
+    functions = {
+        node.name: _mapping_names(node)
+        for node in ast.parse((AUDIT / "mapping.py").read_text()).body
+        if isinstance(node, ast.FunctionDef)
+    }
+    names = set().union(*(_mapping_names(ast.parse((AUDIT / m).read_text())) for m in modules))
+    return {name for name in names | set().union(*(functions.get(n, set()) for n in names)) if name.isupper()}
+
+
+def test_every_mapping_table_is_used_by_both_engines() -> None:
+    per_record, in_sql = _used("readings.py", "normalise.py"), _used("columnar.py")
+    assert per_record - in_sql == columnar.PER_RECORD_ONLY
+    assert in_sql == per_record - columnar.PER_RECORD_ONLY
+    assert {"VERDICTS", "DOMAIN_ALIASES", "OUTCOMES", "LEVEL_ACTION", "ACTION_SERVICE"} <= in_sql
+
+
+def test_the_sql_and_the_normaliser_refuse_the_same_earliest_time() -> None:
+    assert (EARLIEST_TIME - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(
+        microseconds=1
+    ) == columnar._EARLIEST_US
