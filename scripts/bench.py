@@ -9,7 +9,7 @@ Every run also prints the floor: DuckDB's typed read of the mongoexport dump alo
 read with the columns of `tractatus_audit_corpus.typed_read` (the least a columnar export does).
 
     python scripts/bench.py --records 100000 --baseline
-    python scripts/bench.py --records 1000000 --engines python --baseline
+    python scripts/bench.py --records 1000000 --engines columnar,python --baseline
     python scripts/bench.py --records 1000000 --workdir /tmp/bench   # keeps the source for next time
 """
 
@@ -33,9 +33,10 @@ def _source_bytes(source: Path) -> int:
     return sum(path.stat().st_size for path in source.rglob("*") if path.is_file())
 
 
-def run_export(source: Path, out: Path) -> dict[str, Any]:
-    """In this process: the export as `tractatus-datasets export audit` runs it."""
+def run_export(source: Path, out: Path, engine: str = "python") -> dict[str, Any]:
+    """In this process: the export as `tractatus-datasets export audit --engine ENGINE` runs it."""
     from tractatus_audit_corpus.builder import AuditOptions, export_audit
+    from tractatus_audit_corpus.engines import Engine
     from tractatus_audit_corpus.plugin import incident_links
     from tractatus_datasets.keys import DEMO_KEY, ExportKey
     from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
@@ -45,11 +46,13 @@ def run_export(source: Path, out: Path) -> dict[str, Any]:
         source=str(source), out=out, version="1.0.0", max_shard_rows=DEFAULT_MAX_SHARD_ROWS
     )
     started = time.perf_counter()
-    manifest = export_audit(options, AuditOptions(key=ExportKey(DEMO_KEY, demo=True), links=incident_links()))
+    audit = AuditOptions(key=ExportKey(DEMO_KEY, demo=True), links=incident_links(), engine=Engine(engine))
+    manifest = export_audit(options, audit)
     return {
         "seconds": time.perf_counter() - started,
         "read": manifest.counts.read,
         "rows": manifest.counts.rows_by_config["full"],
+        "routed": manifest.options["engine"].get("routed_records"),
         "stages": options.stages.seconds,
         "spans": options.stages.spans,
     }
@@ -193,9 +196,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true", help="also run the straightforward pipeline")
     parser.add_argument(
         "--engines",
-        default="python",
-        help="comma-separated export engines to run (default: python, today's per-record engine; "
-        "the columnar engine is not built yet)",
+        default="columnar,python",
+        help="comma-separated export engines to run, each on the same source (default: columnar,python)",
     )
     parser.add_argument(
         "--workdir", type=Path, help="keep the generated source here (default: a temporary folder)"
@@ -208,14 +210,15 @@ def main() -> None:
         return
     if args.child:
         kind, source, out = args.child
-        run = {"export": run_export, "baseline": run_baseline, "floor": run_floor}[kind]
+        if kind.startswith("export-"):
+            print(json.dumps(run_export(Path(source), Path(out), kind.removeprefix("export-"))))
+            return
+        run = {"baseline": run_baseline, "floor": run_floor}[kind]
         print(json.dumps(run(Path(source), Path(out))))
         return
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]
-    if unknown := [name for name in engines if name != "python"]:
-        parser.error(
-            f"--engines {unknown[0]}: only the python engine exists so far (the columnar one is issue 25)"
-        )
+    if unknown := [name for name in engines if name not in ("columnar", "python")]:
+        parser.error(f"--engines {unknown[0]}: the engines are columnar and python")
     with tempfile.TemporaryDirectory(prefix="tractatus-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
         source = workdir / f"source-{args.records}"
@@ -231,16 +234,23 @@ def main() -> None:
         runs = Path(tempfile.mkdtemp(prefix="runs-", dir=workdir))
         floor = measured("floor", source, runs / "floor")
         print(report("floor (DuckDB typed read of the dump)", floor, megabytes))
+        times: dict[str, float] = {}
         for engine in engines:
-            export = measured("export", source, runs / f"export-{engine}")
+            export = measured(f"export-{engine}", source, runs / f"export-{engine}")
+            times[engine] = export["seconds"]
             print(report(f"export --engine {engine}", export, megabytes))
+            if export.get("routed") is not None:
+                print(f"    routed through the per-record stages: {export['routed']:,} records")
             print(
                 f"export --engine {engine} vs the floor: {export['seconds'] / floor['seconds']:.1f}× its time"
             )
-            if args.baseline:
-                baseline = measured("baseline", source, runs / "baseline")
-                print(report("baseline", baseline, megabytes))
-                print(f"export vs baseline: {baseline['seconds'] / export['seconds']:.1f}× faster")
+        if {"columnar", "python"} <= set(times):
+            print(f"columnar vs python: {times['python'] / times['columnar']:.1f}× faster")
+        if args.baseline:
+            baseline = measured("baseline", source, runs / "baseline")
+            print(report("baseline", baseline, megabytes))
+            for engine, seconds in times.items():
+                print(f"export --engine {engine} vs baseline: {baseline['seconds'] / seconds:.1f}× faster")
 
 
 if __name__ == "__main__":
