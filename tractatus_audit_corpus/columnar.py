@@ -59,6 +59,7 @@ from tractatus_audit_corpus.vocab import (
     SourceFormat,
 )
 from tractatus_datasets.features import features_of
+from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.pipeline import Tally, write_scratch
 from tractatus_datasets.records import read_lines
 from tractatus_datasets.sources import Part, read_part
@@ -70,8 +71,8 @@ __all__ = ["PER_RECORD_ONLY", "run_columnar_part"]
 PER_RECORD_ONLY = frozenset({"PATTERN_VERDICTS", "SERVICE_ACTION"})
 
 _CHUNK = 64 << 20  # bytes scanned at a time
-_ROWS_PER_FILE = 250_000  # rows per scratch file
-_MEMORY_LIMIT = "400MB"
+_ROWS_PER_FILE = 20_000  # rows per scratch file
+_MEMORY_LIMIT = "200MB"
 _SHAPE = SourceFormat.MONGODB_AUDITLOG
 _TOP_REASONS = TOP_LEVEL_REASONS[_SHAPE]
 _METADATA_KEYS = sorted({key for reasons in METADATA_REASONS.values() for key in reasons})
@@ -657,10 +658,11 @@ def _rows(batch: pa.RecordBatch, task: Task, part: Part, lines: np.ndarray, resu
     events, dropped = batch.column("events"), batch.column("dropped")
     _add_counts(result.events, events)
     _add_counts(result.dropped, dropped)
-    result.identifiers.add_all(distinct)
-    result.identifiers.add_all(source_ids)
-    others = pc.list_flatten(batch.column("identifiers")).drop_null().to_pylist()
-    result.identifiers.add_all(others)
+    found = Identifiers()  # folded in as fingerprints, not kept as a growing set of strings
+    found.add_all(distinct)
+    found.add_all(source_ids)
+    found.add_all(pc.list_flatten(batch.column("identifiers")).drop_null().to_pylist())
+    result.identifiers.update(found)
     seq = (np.int64(part.index) << PART_SHIFT) | (lines - part.first_line)
     return with_internal(table, (seq, exact, events, dropped))
 
