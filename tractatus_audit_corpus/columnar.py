@@ -693,9 +693,11 @@ def _routed_records(task: Task, part: Part, lines: _Lines, routed: np.ndarray) -
         )
 
 
-def _whole_part(task: Task, out: Path) -> PartResult:
+def _whole_part(task: Task) -> PartResult:
     """The whole part through the per-record path."""
-    result = run_records(read_part(task.part, task.limit), task.part.index, task.key, task.granularity, out)
+    result = run_records(
+        read_part(task.part, task.limit), task.part.index, task.key, task.granularity, task.out
+    )
     result.routed = result.read
     return result
 
@@ -704,47 +706,18 @@ def run_columnar_part(task: Task, threads: int | None = None) -> PartResult:
     """The rows of one part, as `batches.run_part` gives them; see the module docstring."""
     part = task.part
     if part.file.kind != "mongoexport" or part.json_array or part.file.path.name.endswith(".gz"):
-        return _whole_part(task, task.out)
-    scratch = task.out.parent
+        return _whole_part(task)
     lines = _scan(part.file.path, part.start, part.stop, task.limit)
-    reader, row_lines = _reader_input(part.file.path, part, lines, scratch)
+    reader, row_lines = _reader_input(part.file.path, part, lines, task.out.parent)
     result = PartResult()
     routed = lines.routed.copy()
     con = _connect(threads)
     try:
-        _views(con, reader, task.limit)
-        stream = con.sql(_select()).to_arrow_reader(_ROWS_PER_FILE)
-        written, position = 0, 0
-        tables = []
-        for batch in stream:
-            if position + batch.num_rows > len(row_lines):
-                raise _Unpaired
-            numbers = row_lines[position : position + batch.num_rows]
-            position += batch.num_rows
-            route = batch.column("route").to_numpy(zero_copy_only=False)
-            routed[numbers[route]] = True
-            accepted = batch.filter(pc.invert(batch.column("route")))
-            if accepted.num_rows:
-                result.read += accepted.num_rows
-                tables.append(_rows(accepted, task, part, numbers[~route] + part.first_line, result))
-            if sum(t.num_rows for t in tables) >= _ROWS_PER_FILE:
-                write_scratch(
-                    pa.concat_tables(tables), task.out.with_name(f"{task.out.stem}-{written:04d}.parquet")
-                )
-                result.rows += sum(t.num_rows for t in tables)
-                tables, written = [], written + 1
-        if position != len(row_lines):
-            raise _Unpaired
-        if tables:
-            write_scratch(
-                pa.concat_tables(tables), task.out.with_name(f"{task.out.stem}-{written:04d}.parquet")
-            )
-            result.rows += sum(t.num_rows for t in tables)
+        _read(con, reader, task, row_lines, routed, result)
     except (_Unpaired, duckdb.Error):
-        con.close()
         for path in task.out.parent.glob(f"{task.out.stem}-*.parquet"):
             path.unlink()
-        return _whole_part(task, task.out)
+        return _whole_part(task)
     finally:
         con.close()
         if reader != part.file.path:
@@ -757,16 +730,61 @@ def run_columnar_part(task: Task, threads: int | None = None) -> PartResult:
         task.out,
         first_line=part.first_line,
     )
-    for name in ("read", "rows"):
-        setattr(result, name, getattr(result, name) + getattr(fallback, name))
+    result.read += fallback.read
+    result.rows += fallback.rows
     result.routed = fallback.read
     result.rejected = fallback.rejected
     result.events.merge(fallback.events)
     result.dropped.merge(fallback.dropped)
     result.identifiers.update(fallback.identifiers)
-    result.error = fallback.error
+    result.error = result.error or fallback.error
     result.identifiers.freeze()
     return result
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection,
+    reader: Path,
+    task: Task,
+    row_lines: np.ndarray,
+    routed: np.ndarray,
+    result: PartResult,
+) -> None:
+    """DuckDB's rows of the part: accepted ones into scratch files of `_ROWS_PER_FILE` rows, routed
+    ones marked in `routed`. Raises `_Unpaired` when the rows and the lines do not pair."""
+    part = task.part
+    _views(con, reader, task.limit)
+    tables: list[pa.Table] = []
+    files = 0
+
+    def flush() -> None:
+        nonlocal tables, files
+        if tables and result.error is None:
+            rows = pa.concat_tables(tables)
+            try:
+                write_scratch(rows, task.out.with_name(f"{task.out.stem}-{files:04d}.parquet"))
+            except OSError as error:  # counted on, as `run_records` does: the quarantine still gets written
+                result.error = error
+            result.rows += rows.num_rows
+            tables, files = [], files + 1
+
+    position = 0
+    for batch in con.sql(_select()).to_arrow_reader(_ROWS_PER_FILE):
+        if position + batch.num_rows > len(row_lines):
+            raise _Unpaired
+        numbers = row_lines[position : position + batch.num_rows]
+        position += batch.num_rows
+        route = batch.column("route").to_numpy(zero_copy_only=False)
+        routed[numbers[route]] = True
+        accepted = batch.filter(pc.invert(batch.column("route")))
+        if accepted.num_rows:
+            result.read += accepted.num_rows
+            tables.append(_rows(accepted, task, part, numbers[~route] + part.first_line, result))
+        if sum(table.num_rows for table in tables) >= _ROWS_PER_FILE:
+            flush()
+    if position != len(row_lines):
+        raise _Unpaired
+    flush()
 
 
 class _Unpaired(Exception):
