@@ -99,9 +99,8 @@ class AuditPlugin:
         )
         parser.add_argument(
             "--engine",
-            type=Engine,
-            choices=list(Engine),
-            default=Engine.PYTHON,
+            choices=[engine.value for engine in Engine],
+            default=Engine.PYTHON.value,
             help="how the source becomes rows: the per-record stages on this machine's cores (python, "
             "the default), on a Dask cluster (dask), or DuckDB over each dump, sending the lines it "
             "cannot read exactly through the per-record stages (columnar)",
@@ -150,7 +149,7 @@ class AuditPlugin:
                 previous=args.previous,
                 coordination_window=dt.timedelta(seconds=args.coordination_window),
                 k_threshold=args.k_threshold,
-                engine=args.engine,
+                engine=Engine(args.engine),
                 scheduler=args.scheduler,
                 workers=args.workers,
                 lines_per_part=args.lines_per_part,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.audit import shapes
 from tests.audit.test_bad_input import dump_bytes
-from tests.helpers import export, release_contents
+from tests.helpers import audit_export, export, release_contents, run
 from tractatus_audit_corpus import columnar, mapping
 from tractatus_audit_corpus.engines import Engine
 from tractatus_audit_corpus.fields import EARLIEST_TIME
@@ -260,3 +260,17 @@ def test_the_sql_and_the_normaliser_refuse_the_same_earliest_time() -> None:
     assert (EARLIEST_TIME - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(
         microseconds=1
     ) == columnar._EARLIEST_US
+
+
+def test_the_command_line_chooses_the_engine_by_name(tmp_path: Path) -> None:
+    sample = Path(__file__).parents[2] / "samples" / "audit"
+    result = run(*audit_export(sample, tmp_path / "out", "--demo-key", "--engine", "columnar"))
+    assert result.returncode == 0, result.stderr
+    engine = json.loads((tmp_path / "out" / "MANIFEST.json").read_text())["options"]["engine"]
+    legacy = sum(len(path.read_text().splitlines()) for path in (sample / "legacy").glob("*.jsonl"))
+    assert engine["name"] == "columnar" and engine["routed_records"] >= legacy
+    refused = run(*audit_export(sample, tmp_path / "old", "--demo-key", "--engine", "local"))
+    assert refused.returncode == 2
+    assert refused.stderr.rstrip().endswith(
+        "argument --engine: invalid choice: 'local' (choose from 'python', 'columnar', 'dask')"
+    )
