@@ -126,9 +126,28 @@ class _Collected:
 _WHOLE_FILE = 1 << 40  # lines per part: more than any file holds
 
 
+class _Ticks:
+    """Records an engine counted as it went, before its part's result came: the bar moves with
+    them, and the result then adds only the rest."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.told = 0
+
+    def tell(self, count: int) -> None:
+        self.told += count
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def rest(self, read: int) -> int:
+        rest, self.told = read - self.told, 0
+        return rest
+
+
 def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quarantine) -> _Collected:
     """Run the per-record stages on the chosen engine; rows go to `folder`, one file per part."""
     folder.mkdir()
+    ticks = _Ticks()
     if source.uri is not None:
         digest = hashlib.sha256()
         records = _hashed(read_records(source), digest)
@@ -147,9 +166,12 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
             )
             for part in parts
         ]
-        results = run_tasks(tasks, audit.engine, workers=audit.workers, scheduler=audit.scheduler)
+        results = run_tasks(
+            tasks, audit.engine, workers=audit.workers, scheduler=audit.scheduler, progress=ticks.tell
+        )
         collected = _Collected(digest=files_digest)
     with progress_bar(desc="Reading records", unit=" records") as bar:
+        ticks.bar = bar
         for result in results:
             collected.read += result.read
             collected.rows += result.rows
@@ -161,7 +183,7 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
             collected.events.merge(result.events)
             collected.dropped.merge(result.dropped)
             collected.identifiers.update(result.identifiers)
-            bar.update(result.read)
+            bar.update(ticks.rest(result.read))
     if source.uri is not None:
         collected.digest = "sha256:" + digest.hexdigest()
     return collected

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -702,8 +702,12 @@ def _whole_part(task: Task) -> PartResult:
     return result
 
 
-def run_columnar_part(task: Task, threads: int | None = None) -> PartResult:
-    """The rows of one part, as `batches.run_part` gives them; see the module docstring."""
+def run_columnar_part(
+    task: Task, threads: int | None = None, progress: Callable[[int], None] | None = None
+) -> PartResult:
+    """The rows of one part, as `batches.run_part` gives them; see the module docstring. A part is
+    a whole file, read for a while: `progress` is told of the records DuckDB reads as it goes (and
+    takes them back, negative, if the part then goes the per-record way)."""
     part = task.part
     if part.file.kind != "mongoexport" or part.json_array or part.file.path.name.endswith(".gz"):
         return _whole_part(task)
@@ -712,11 +716,20 @@ def run_columnar_part(task: Task, threads: int | None = None) -> PartResult:
     result = PartResult()
     routed = lines.routed.copy()
     con = _connect(threads)
+    told = 0
+
+    def tell(count: int) -> None:
+        nonlocal told
+        told += count
+        if progress is not None:
+            progress(count)
+
     try:
-        _read(con, reader, task, row_lines, routed, result)
+        _read(con, reader, task, row_lines, routed, result, tell)
     except (_Unpaired, duckdb.Error):
         for path in task.out.parent.glob(f"{task.out.stem}-*.parquet"):
             path.unlink()
+        tell(-told)
         return _whole_part(task)
     finally:
         con.close()
@@ -749,6 +762,7 @@ def _read(
     row_lines: np.ndarray,
     routed: np.ndarray,
     result: PartResult,
+    tell: Callable[[int], None],
 ) -> None:
     """DuckDB's rows of the part: accepted ones into scratch files of `_ROWS_PER_FILE` rows, routed
     ones marked in `routed`. Raises `_Unpaired` when the rows and the lines do not pair."""
@@ -780,6 +794,7 @@ def _read(
         if accepted.num_rows:
             result.read += accepted.num_rows
             tables.append(_rows(accepted, task, part, numbers[~route] + part.first_line, result))
+            tell(accepted.num_rows)
         if sum(table.num_rows for table in tables) >= _ROWS_PER_FILE:
             flush()
     if position != len(row_lines):

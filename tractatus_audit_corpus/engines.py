@@ -20,7 +20,7 @@ import os
 import select
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from enum import StrEnum
@@ -121,14 +121,20 @@ def _dask(tasks: list[Task], scheduler: str | None) -> Iterator[PartResult]:
 
 
 def run_tasks(
-    tasks: list[Task], engine: Engine, *, workers: int | None = None, scheduler: str | None = None
+    tasks: list[Task],
+    engine: Engine,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[PartResult]:
-    """Each task's result, in the tasks' order."""
+    """Each task's result, in the tasks' order. The columnar engine also tells `progress` how many
+    records it has read as it reads a part."""
     if engine is Engine.DASK:
         yield from _dask(tasks, scheduler)
     elif engine is Engine.COLUMNAR:
         for task in tasks:  # one file at a time; DuckDB uses the cores
-            yield run_columnar_part(task, threads=workers)
+            yield run_columnar_part(task, threads=workers, progress=progress)
     else:
         yield from _local(tasks, workers or os.cpu_count() or 1)
 

@@ -11,20 +11,24 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.audit import shapes
 from tests.audit.test_bad_input import dump_bytes
-from tests.helpers import audit_export, export, release_contents, run
+from tests.helpers import KEY, audit_export, export, release_contents, run
 from tractatus_audit_corpus import columnar, mapping
+from tractatus_audit_corpus.batches import Task
 from tractatus_audit_corpus.engines import Engine
 from tractatus_audit_corpus.fields import EARLIEST_TIME
 from tractatus_audit_corpus.sample import write_sample
+from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.errors import ProblemsFound
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.release import quarantine_path
+from tractatus_datasets.sources import discover, plan_parts
 
 AUDIT = Path(columnar.__file__).parent
 
@@ -274,3 +278,20 @@ def test_the_command_line_chooses_the_engine_by_name(tmp_path: Path) -> None:
     assert refused.stderr.rstrip().endswith(
         "argument --engine: invalid choice: 'local' (choose from 'python', 'columnar', 'dask')"
     )
+
+
+def test_the_rows_duckdb_reads_are_told_as_they_come(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columnar, "_ROWS_PER_FILE", 500)  # batches of 500: several in a small dump
+    write_sample(tmp_path / "source", records=3_000, credentials=False)
+    dump = discover(str(tmp_path / "source" / "auditLogs.json"))
+    (part,), _ = plan_parts(dump, 1 << 40)
+    (tmp_path / "rows").mkdir()
+    task = Task(
+        part, KEY, Granularity.MINUTE, dump.max_record_bytes, tmp_path / "rows" / "part-000000.parquet"
+    )
+    told: list[int] = []
+    result = columnar.run_columnar_part(task, progress=told.append)
+    assert len(told) >= 5 and min(told) > 0
+    assert sum(told) + result.routed == result.read  # the routed records come with the result
+    written = sum(pq.read_metadata(path).num_rows for path in (tmp_path / "rows").glob("*.parquet"))
+    assert written == result.rows == result.read - len(result.rejected)
