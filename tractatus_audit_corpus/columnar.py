@@ -74,6 +74,7 @@ _CHUNK = 64 << 20  # bytes scanned at a time
 _ROWS_PER_FILE = 20_000  # rows per scratch file
 _MEMORY_LIMIT = "200MB"
 _SHAPE = SourceFormat.MONGODB_AUDITLOG
+_GLOB = frozenset("*?[]{}")  # characters DuckDB's readers take as a file pattern
 _TOP_REASONS = TOP_LEVEL_REASONS[_SHAPE]
 _METADATA_KEYS = sorted({key for reasons in METADATA_REASONS.values() for key in reasons})
 
@@ -711,6 +712,8 @@ def run_columnar_part(
     part = task.part
     if part.file.kind != "mongoexport" or part.json_array or part.file.path.name.endswith(".gz"):
         return _whole_part(task)
+    if _GLOB.intersection(str(part.file.path)) or _GLOB.intersection(str(task.out.parent)):
+        return _whole_part(task)  # DuckDB would read the path as a pattern, perhaps of other files
     lines = _scan(part.file.path, part.start, part.stop, task.limit)
     reader, row_lines = _reader_input(part.file.path, part, lines, task.out.parent)
     result = PartResult()
