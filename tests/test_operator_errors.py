@@ -99,6 +99,22 @@ def test_an_output_on_a_read_only_path(source: Path, unprivileged: Callable[[], 
     assert list(locked.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["release[2]", "release-*", "{a,b}"])
+def test_an_output_whose_path_reads_as_a_file_pattern(source: Path, name: str) -> None:
+    # datasets.load_dataset would take the path as a pattern, and DuckDB read other files through it.
+    out = source.parent / "releases" / name
+    code, lines = export(source, out, "--demo-key")
+    found = " ".join(sorted(set("*?[]{}").intersection(name)))
+    assert (code, lines) == (
+        2,
+        [
+            f"error: {out}: its path holds {found}, which datasets.load_dataset reads as a file pattern, "
+            "so the release could not be loaded from there: choose an --out without any of * ? [ ] { }"
+        ],
+    )
+    assert not (source.parent / "releases").exists()
+
+
 def test_a_full_disk_while_writing_shards(source: Path) -> None:
     out = source.parent / "release"
     code, lines = export(source, out, "--demo-key", preexec_fn=_small_disk(4_000))

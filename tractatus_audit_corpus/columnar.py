@@ -712,7 +712,7 @@ def run_columnar_part(
     part = task.part
     if part.file.kind != "mongoexport" or part.json_array or part.file.path.name.endswith(".gz"):
         return _whole_part(task)
-    if _GLOB.intersection(str(part.file.path)) or _GLOB.intersection(str(task.out.parent)):
+    if _GLOB.intersection(str(part.file.path.absolute())):
         return _whole_part(task)  # DuckDB would read the path as a pattern, perhaps of other files
     lines = _scan(part.file.path, part.start, part.stop, task.limit)
     reader, row_lines = _reader_input(part.file.path, part, lines, task.out.parent)

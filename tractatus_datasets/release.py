@@ -74,7 +74,17 @@ class Staging:
     scratch: Path
 
 
+# `datasets.load_dataset` (and DuckDB) read these in a folder's path as a file pattern.
+_PATTERN_CHARACTERS = "*?[]{}"
+
+
 def _refuse_existing(out: Path) -> None:
+    if found := sorted(set(_PATTERN_CHARACTERS).intersection(str(out.absolute()))):
+        raise UsageError(
+            f"{out}: its path holds {' '.join(found)}, which datasets.load_dataset reads as a file "
+            f"pattern, so the release could not be loaded from there: choose an --out without any "
+            f"of {' '.join(_PATTERN_CHARACTERS)}"
+        )
     if out.exists():
         raise UsageError(f"{out} already exists; releases are never overwritten: choose a new --out")
 
