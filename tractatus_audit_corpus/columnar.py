@@ -21,6 +21,7 @@ are routed whole. Should DuckDB's rows not pair one to one with the lines, the w
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -45,9 +46,10 @@ from tractatus_audit_corpus.batches import (
     run_records,
     with_internal,
 )
+from tractatus_audit_corpus.fields import EARLIEST_TIME
 from tractatus_audit_corpus.models import FullRow, check_rows
 from tractatus_audit_corpus.privacy import METADATA_REASONS, TOP_LEVEL_REASONS, VIOLATION_READ
-from tractatus_audit_corpus.readings import SECTION_KEYS
+from tractatus_audit_corpus.readings import LEVELS_BY_NUMBER, SECTION_KEYS, SEVERITY_ORDER
 from tractatus_audit_corpus.vocab import (
     BOUNDARIES,
     RULE_ID_PATTERN,
@@ -62,6 +64,7 @@ from tractatus_datasets.features import features_of
 from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.pipeline import Tally, write_scratch
 from tractatus_datasets.records import read_lines
+from tractatus_datasets.release import PATTERN_CHARACTERS
 from tractatus_datasets.sources import Part, read_part
 
 __all__ = ["PER_RECORD_ONLY", "run_columnar_part"]
@@ -74,7 +77,6 @@ _CHUNK = 64 << 20  # bytes scanned at a time
 _ROWS_PER_FILE = 20_000  # rows per scratch file
 _MEMORY_LIMIT = "200MB"
 _SHAPE = SourceFormat.MONGODB_AUDITLOG
-_GLOB = frozenset("*?[]{}")  # characters DuckDB's readers take as a file pattern
 _TOP_REASONS = TOP_LEVEL_REASONS[_SHAPE]
 _METADATA_KEYS = sorted({key for reasons in METADATA_REASONS.values() for key in reasons})
 
@@ -236,8 +238,6 @@ _OID = '\\{"\\$oid":"[0-9a-f]{24}"\\}'
 _DATE = '\\{"\\$date":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]{1,9})?Z"\\}'
 _RULE = RULE_ID_PATTERN.removeprefix("^").removesuffix("$")
 _SIMPLE_LIST = '\\[("[ !#-\\[\\]-~]*"(,"[ !#-\\[\\]-~]*")*)?\\]'
-_LEVELS_BY_NUMBER = list(PressureLevel)[:5]
-_SEVERITIES = list(Severity)
 _EVENTS = sorted(
     [
         "boundary_section_mismatch",
@@ -347,10 +347,10 @@ def _select() -> str:
     boundary_label = _case("upper(boundary_key)", {k: label for k, (_, label) in BOUNDARIES.items()})
     boundary_section = _case("upper(boundary_key)", {k: sec for k, (sec, _) in BOUNDARIES.items() if sec})
     severity_rank = (
-        "CASE x " + " ".join(f"WHEN {_text(s.value)} THEN {i}" for i, s in enumerate(_SEVERITIES)) + " END"
+        "CASE x " + " ".join(f"WHEN {_text(s.value)} THEN {i}" for i, s in enumerate(SEVERITY_ORDER)) + " END"
     )
-    rank_severity = "[" + ", ".join(_text(s.value) for s in _SEVERITIES) + "]"
-    levels_by_number = "[" + ", ".join(_text(level.value) for level in _LEVELS_BY_NUMBER) + "]"
+    rank_severity = "[" + ", ".join(_text(s.value) for s in SEVERITY_ORDER) + "]"
+    levels_by_number = "[" + ", ".join(_text(level.value) for level in LEVELS_BY_NUMBER) + "]"
     level_values = _set(level.value for level in PressureLevel)
     top_reason_sql = {
         column: _text(reason) for name, reason in _TOP_REASONS.items() if reason for column in [top[name]]
@@ -460,7 +460,9 @@ WITH rows AS (
 ), derived AS (
     SELECT *,
         CASE WHEN service_raw IS NULL OR service_raw = {default} THEN coalesce({by_action}, {default})
-            WHEN service_raw IN {service_values} THEN service_raw ELSE 'Other' END AS service,
+            WHEN service_raw IN {service_values} THEN service_raw ELSE {
+        _text(Service.OTHER.value)
+    } END AS service,
         list_filter(list_transform(list_zip(items, _item_texts), lambda x: CASE WHEN x[1][1] IN ('"', '{{') THEN [x[2]] END),
             lambda x: x IS NOT NULL) AS _candidates,
         CASE WHEN level_name IN {level_values} AND level_name <> 'UNKNOWN' THEN level_name
@@ -504,12 +506,14 @@ WITH rows AS (
         coalesce({_case(f"upper(jstr({top['domain']}))", domains)}, {
         _case("upper(jstr(m.quadrant))", domains)
     },
-            CASE WHEN service <> 'BoundaryEnforcer' THEN {_case("upper(jstr(m.domain))", domains)} END,
+            CASE WHEN service <> {_text(Service.BOUNDARY_ENFORCER.value)} THEN {
+        _case("upper(jstr(m.domain))", domains)
+    } END,
             'UNKNOWN') AS domain,
         list_transform(list_filter(items, lambda x: x[1] IN ('"', '{{')), lambda x: CASE WHEN x[1] = '"'
             THEN {string_severity}
             ELSE coalesce(CASE WHEN jstr(json_extract(x, '$.severity')) IN {
-        _set(s.value for s in _SEVERITIES)
+        _set(s.value for s in SEVERITY_ORDER)
     }
                 THEN jstr(json_extract(x, '$.severity')) END, 'MEDIUM') END) AS _severities,
         list_transform(_objects, lambda o: list_filter(map_entries(json_transform(o, '"MAP(VARCHAR, JSON)"')),
@@ -595,7 +599,7 @@ FROM counts
 """  # noqa: S608
 
 
-_EARLIEST_US = 1_577_836_800_000_000  # fields.EARLIEST_TIME in microseconds; a test holds them equal
+_EARLIEST_US = (EARLIEST_TIME - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
 
 
 def _connect(threads: int | None) -> duckdb.DuckDBPyConnection:
@@ -712,7 +716,7 @@ def run_columnar_part(
     part = task.part
     if part.file.kind != "mongoexport" or part.json_array or part.file.path.name.endswith(".gz"):
         return _whole_part(task)
-    if _GLOB.intersection(str(part.file.path.absolute())):
+    if set(PATTERN_CHARACTERS).intersection(str(part.file.path.absolute())):
         return _whole_part(task)  # DuckDB would read the path as a pattern, perhaps of other files
     lines = _scan(part.file.path, part.start, part.stop, task.limit)
     reader, row_lines = _reader_input(part.file.path, part, lines, task.out.parent)

@@ -25,7 +25,9 @@ from tractatus_audit_corpus.vocab import (
 from tractatus_datasets.pipeline import Tally
 
 __all__ = [
+    "LEVELS_BY_NUMBER",
     "SECTION_KEYS",
+    "SEVERITY_ORDER",
     "boundary_of",
     "domain_of",
     "member",
@@ -37,8 +39,8 @@ __all__ = [
 ]
 
 SECTION_KEYS = {section: key for key, (section, _) in BOUNDARIES.items() if section}
-_LEVELS_BY_NUMBER = list(PressureLevel)[:5]
-_SEVERITY_ORDER = list(Severity)
+LEVELS_BY_NUMBER = list(PressureLevel)[:5]  # `pressure_level_numeric` 0–4
+SEVERITY_ORDER = list(Severity)  # lowest first
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -101,9 +103,9 @@ def pressure_of(meta: dict[str, Any], tally: Tally) -> tuple[PressureLevel, floa
         level is PressureLevel.UNKNOWN
         and isinstance(number, int)
         and not isinstance(number, bool)
-        and 0 <= number < len(_LEVELS_BY_NUMBER)
+        and 0 <= number < len(LEVELS_BY_NUMBER)
     ):
-        level = _LEVELS_BY_NUMBER[number]
+        level = LEVELS_BY_NUMBER[number]
     score = get_number(meta, "overall_pressure")
     if score is not None and not 0 <= score <= 1:
         tally.add("pressure_score_out_of_range")
@@ -175,4 +177,4 @@ def violations_of(values: list[Any], service: Service, tally: Tally) -> tuple[li
         severities.append(severity)
         ids.append(candidate)
     kept = rule_ids(ids, tally, "violation_text_dropped")
-    return kept, max(severities, key=_SEVERITY_ORDER.index) if severities else None
+    return kept, max(severities, key=SEVERITY_ORDER.index) if severities else None

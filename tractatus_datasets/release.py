@@ -74,16 +74,16 @@ class Staging:
     scratch: Path
 
 
-# `datasets.load_dataset` (and DuckDB) read these in a folder's path as a file pattern.
-_PATTERN_CHARACTERS = "*?[]{}"
+# `datasets.load_dataset` and DuckDB's file readers read these in a path as a file pattern.
+PATTERN_CHARACTERS = "*?[]{}"
 
 
 def _refuse_existing(out: Path) -> None:
-    if found := sorted(set(_PATTERN_CHARACTERS).intersection(str(out.absolute()))):
+    if found := sorted(set(PATTERN_CHARACTERS).intersection(str(out.absolute()))):
         raise UsageError(
             f"{out}: its path holds {' '.join(found)}, which datasets.load_dataset reads as a file "
             f"pattern, so the release could not be loaded from there: choose an --out without any "
-            f"of {' '.join(_PATTERN_CHARACTERS)}"
+            f"of {' '.join(PATTERN_CHARACTERS)}"
         )
     if out.exists():
         raise UsageError(f"{out} already exists; releases are never overwritten: choose a new --out")

@@ -6,7 +6,6 @@ mix valid, odd and malformed lines."""
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from tests.helpers import KEY, audit_export, export, release_contents, run
 from tractatus_audit_corpus import columnar, mapping
 from tractatus_audit_corpus.batches import Task
 from tractatus_audit_corpus.engines import Engine
-from tractatus_audit_corpus.fields import EARLIEST_TIME
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.errors import ProblemsFound
@@ -316,12 +314,6 @@ def test_every_mapping_table_is_used_by_both_engines() -> None:
     assert per_record - in_sql == columnar.PER_RECORD_ONLY
     assert in_sql == per_record - columnar.PER_RECORD_ONLY
     assert {"VERDICTS", "DOMAIN_ALIASES", "OUTCOMES", "LEVEL_ACTION", "ACTION_SERVICE"} <= in_sql
-
-
-def test_the_sql_and_the_normaliser_refuse_the_same_earliest_time() -> None:
-    assert (EARLIEST_TIME - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(
-        microseconds=1
-    ) == columnar._EARLIEST_US
 
 
 def test_the_command_line_chooses_the_engine_by_name(tmp_path: Path) -> None:
