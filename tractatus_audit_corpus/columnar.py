@@ -238,24 +238,6 @@ _OID = '\\{"\\$oid":"[0-9a-f]{24}"\\}'
 _DATE = '\\{"\\$date":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]{1,9})?Z"\\}'
 _RULE = RULE_ID_PATTERN.removeprefix("^").removesuffix("$")
 _SIMPLE_LIST = '\\[("[ !#-\\[\\]-~]*"(,"[ !#-\\[\\]-~]*")*)?\\]'
-_EVENTS = sorted(
-    [
-        "boundary_section_mismatch",
-        "duration_not_a_duration",
-        "pressure_score_out_of_range",
-        "rule_reference_dropped",
-        "service_defaulted",
-        "service_derived_from_action",
-        "unknown_action",
-        "unknown_boundary",
-        "unknown_service",
-        "unknown_verdict",
-        "verdict_from_allowed_flag",
-        "verdict_from_pressure_level",
-        "violation_not_understood",
-        "violation_text_dropped",
-    ]
-)
 
 
 def _time(column: str) -> str:
@@ -320,6 +302,7 @@ def _select() -> str:
         )
         + " END"
     )
+    cpm = _text(Service.CONTEXT_PRESSURE_MONITOR.value)
     level_action = _case("level", {level.value: action for level, action in mapping.LEVEL_ACTION.items()})
     by_action = _case("action", {a.value: s.value for a, s in mapping.ACTION_SERVICE.items()})
     string_severity = _case(
@@ -389,23 +372,26 @@ def _select() -> str:
         "violation_not_understood": "len(list_filter(items, lambda x: x[1] NOT IN ('\"', '{')))",
         "violation_text_dropped": "len(candidates) - len(_violation_ids)",
     }
-    assert sorted(events) == _EVENTS
     encode_events = (
         "concat_ws(';', "
         + ", ".join(
             f"CASE WHEN {_column('e_' + name)} > 0 THEN '{name}=' || {_column('e_' + name)} END"
-            for name in _EVENTS
+            for name in sorted(events)
         )
         + ")"
     )
     event_columns = ", ".join(
         f"({sql})::INTEGER AS {_column('e_' + name)}" for name, sql in sorted(events.items())
     )
-    reasons = ("bookkeeping", "free_text", "not_in_schema", "personal", "unknown_metadata_key")
-    extra = {"bookkeeping": " + violation_bookkeeping", "free_text": " + violation_free_text"}
+    # Every reason a value is dropped for, as the allow-list's tables name them.
+    reasons = sorted(
+        {why for why in _TOP_REASONS.values() if why}
+        | {why for table in METADATA_REASONS.values() for why in table.values() if why}
+        | {"unknown_metadata_key"}
+    )
     dropped_columns = ", ".join(
         f"coalesce(list_sum(list_transform(list_filter(_counted, lambda p: p.r = {_text(reason)}), lambda p: p.n)), 0)"
-        f"{extra.get(reason, '')} AS {_column('d_' + reason)}"
+        f" AS {_column('d_' + reason)}"
         for reason in reasons
     )
     encode_dropped = (
@@ -420,32 +406,41 @@ def _select() -> str:
     user_identifier = (
         f"CASE WHEN regexp_full_match({user}, '{_OID}') THEN {user}[10:-3] ELSE jstr({user}) END"
     )
+    metadata_struct = f"json_transform({top['metadata']}, '{metadata_spec}')::{metadata_type}"
+    violation_items = f"json_extract({top['violations']}, '$[*]')::VARCHAR[]"
+    action_text = f"jstr({top['action']})"
+    other_action, other_service = _text(Action.OTHER.value), _text(Service.OTHER.value)
+    source_id = f"CASE WHEN regexp_full_match({top['_id']}, '{_OID}') THEN {top['_id']}[10:-3] ELSE jstr({top['_id']}) END"
+    not_enforcer = f"service <> {_text(Service.BOUNDARY_ENFORCER.value)}"
+    quadrants = [
+        _case(f"upper(jstr({top['domain']}))", domains),
+        _case("upper(jstr(m.quadrant))", domains),
+        f"CASE WHEN {not_enforcer} THEN {_case('upper(jstr(m.domain))', domains)} END",
+        _text(Domain.UNKNOWN.value),
+    ]
+    domain = f"coalesce({', '.join(quadrants)})"
+    severity_values, medium = _set(s.value for s in SEVERITY_ORDER), _text(Severity.MEDIUM.value)
+    bad_dates = " OR ".join(
+        f"({top[name]} IS NOT NULL AND (NOT regexp_full_match({top[name]}, '{_DATE}') OR {_time(top[name])} IS NULL))"
+        for name in ("timestamp", "createdAt", "updatedAt")
+    )
     # Built from vocabularies and key names of our own: no value of the data becomes SQL text.
     return f"""
 WITH rows AS (
     SELECT {renamed}, whole.json::VARCHAR AS _j FROM typed AS t POSITIONAL JOIN whole
 ), docs AS (
     SELECT *, json_keys(_j) AS _keys,
-        CASE WHEN {top["metadata"]}[1] = '{{' THEN json_transform({top["metadata"]}, '{metadata_spec}')::{
-        metadata_type
-    } END AS m,
+        CASE WHEN {top["metadata"]}[1] = '{{' THEN {metadata_struct} END AS m,
         CASE WHEN {top["metadata"]}[1] = '{{' THEN json_keys({top["metadata"]}) END AS _meta_keys,
-        CASE WHEN {top["violations"]}[1] = '[' THEN json_extract({
-        top["violations"]
-    }, '$[*]')::VARCHAR[] ELSE [] END AS items
+        CASE WHEN {top["violations"]}[1] = '[' THEN {violation_items} ELSE [] END AS items
     FROM rows
 ), read AS (
     SELECT *,
         jstr({top["sessionId"]}) AS session_raw,
-        CASE WHEN jstr({top["action"]}) IN {action_values} THEN jstr({
-        top["action"]
-    }) ELSE 'other' END AS action,
+        CASE WHEN {action_text} IN {action_values} THEN {action_text} ELSE {other_action} END AS action,
         {top["allowed"]} = 'true' AS allowed,
         jstr({top["service"]}) AS service_raw,
-        CASE WHEN regexp_full_match({top["_id"]}, '{_OID}') THEN {top["_id"]}[10:-3] ELSE jstr({
-        top["_id"]
-    }) END
-            AS source_id,
+        {source_id} AS source_id,
         {_time(f"coalesce({top['timestamp']}, {top['createdAt']})")} AS exact,
         CASE WHEN {top["rulesChecked"]} IS NULL OR {top["rulesChecked"]} = '[]' THEN []::VARCHAR[]
             ELSE string_split({top["rulesChecked"]}[3:-3], '","') END AS rules,
@@ -460,9 +455,7 @@ WITH rows AS (
 ), derived AS (
     SELECT *,
         CASE WHEN service_raw IS NULL OR service_raw = {default} THEN coalesce({by_action}, {default})
-            WHEN service_raw IN {service_values} THEN service_raw ELSE {
-        _text(Service.OTHER.value)
-    } END AS service,
+            WHEN service_raw IN {service_values} THEN service_raw ELSE {other_service} END AS service,
         list_filter(list_transform(list_zip(items, _item_texts), lambda x: CASE WHEN x[1][1] IN ('"', '{{') THEN [x[2]] END),
             lambda x: x IS NOT NULL) AS _candidates,
         CASE WHEN level_name IN {level_values} AND level_name <> 'UNKNOWN' THEN level_name
@@ -477,16 +470,12 @@ WITH rows AS (
 ), judged AS (
     SELECT *, {verdict_json} AS verdict_json FROM keyed
 ), decided AS (
-    SELECT *,
-        service = {
-        _text(Service.CONTEXT_PRESSURE_MONITOR.value)
-    } AND verdict_json IS NULL AND level <> 'UNKNOWN'
-            AS from_level,
-        CASE WHEN service = {_text(Service.CONTEXT_PRESSURE_MONITOR.value)} AND verdict_json IS NULL
-            AND level <> 'UNKNOWN' THEN {level_action} ELSE jstr(verdict_json) END AS verdict_text
-    FROM judged
+    SELECT *, service = {cpm} AND verdict_json IS NULL AND level <> 'UNKNOWN' AS from_level FROM judged
+), worded AS (
+    SELECT *, CASE WHEN from_level THEN {level_action} ELSE jstr(verdict_json) END AS verdict_text
+    FROM decided
 ), verdicts AS (
-    SELECT *, {verdict_decision} AS verdict_decision FROM decided
+    SELECT *, {verdict_decision} AS verdict_decision FROM worded
 ), settled AS (
     SELECT *,
         CASE WHEN verdict_decision IS NOT NULL THEN verdict_text
@@ -503,30 +492,25 @@ WITH rows AS (
         {boundary_label} AS boundary,
         CASE WHEN score_raw BETWEEN 0 AND 1 THEN score_raw END AS pressure_score,
         CASE WHEN num({top["durationMs"]}) >= 0 THEN num({top["durationMs"]}) END AS duration_ms,
-        coalesce({_case(f"upper(jstr({top['domain']}))", domains)}, {
-        _case("upper(jstr(m.quadrant))", domains)
-    },
-            CASE WHEN service <> {_text(Service.BOUNDARY_ENFORCER.value)} THEN {
-        _case("upper(jstr(m.domain))", domains)
-    } END,
-            'UNKNOWN') AS domain,
+        {domain} AS domain,
         list_transform(list_filter(items, lambda x: x[1] IN ('"', '{{')), lambda x: CASE WHEN x[1] = '"'
             THEN {string_severity}
-            ELSE coalesce(CASE WHEN jstr(json_extract(x, '$.severity')) IN {
-        _set(s.value for s in SEVERITY_ORDER)
-    }
-                THEN jstr(json_extract(x, '$.severity')) END, 'MEDIUM') END) AS _severities,
+            ELSE coalesce(CASE WHEN jstr(json_extract(x, '$.severity')) IN {severity_values}
+                THEN jstr(json_extract(x, '$.severity')) END, {medium}) END) AS _severities,
         list_transform(_objects, lambda o: list_filter(map_entries(json_transform(o, '"MAP(VARCHAR, JSON)"')),
-            lambda e: e.key NOT IN {
-        violation_read
-    } AND e.value IS NOT NULL AND e.value::VARCHAR <> '""')) AS _object_entries,
+            lambda e: e.key NOT IN {violation_read} AND e.value IS NOT NULL AND e.value::VARCHAR <> '""'))
+            AS _object_entries,
         list_filter({dropped_values}, lambda p: p.v IS NOT NULL) AS _dropped_values,
         list_filter(rules, lambda x: regexp_full_match(x, {rule})) AS _rule_ids,
         list_filter(candidates, lambda x: regexp_full_match(x, {rule})) AS _violation_ids
     FROM settled
 ), counted AS (
-    SELECT *, list_transform(list_filter(_dropped_values, lambda p: p.r IS NOT NULL),
-        lambda p: {{'r': p.r, 'n': leaves(p.v)}}) AS _counted
+    SELECT *, list_concat(
+        list_transform(list_filter(_dropped_values, lambda p: p.r IS NOT NULL),
+            lambda p: {{'r': p.r, 'n': leaves(p.v)}}),
+        flatten(list_transform(_object_entries, lambda es: list_transform(es, lambda e: {{
+            'r': CASE WHEN e.key = '_id' THEN 'bookkeeping' ELSE 'free_text' END, 'n': leaves(e.value)}})))
+    ) AS _counted
     FROM shaped
 ), final AS (
     SELECT *,
@@ -535,10 +519,6 @@ WITH rows AS (
             lambda x: {severity_rank})) + 1] END AS severity,
         ordered_distinct(_rule_ids) AS rules_checked,
         ordered_distinct(_violation_ids) AS violated_rules,
-        coalesce(list_sum(list_transform(_object_entries, lambda es: coalesce(list_sum(list_transform(es,
-            lambda e: CASE WHEN e.key = '_id' THEN leaves(e.value) ELSE 0 END)), 0))), 0) AS violation_bookkeeping,
-        coalesce(list_sum(list_transform(_object_entries, lambda es: coalesce(list_sum(list_transform(es,
-            lambda e: CASE WHEN e.key <> '_id' THEN leaves(e.value) ELSE 0 END)), 0))), 0) AS violation_free_text,
         -- Anything the SQL cannot take exactly as the per-record path would: that line is routed.
         (_j IS NULL OR _j[1] <> '{{'
         OR len(_keys) <> len(list_distinct(_keys))
@@ -558,13 +538,7 @@ WITH rows AS (
         OR source_id IS NULL OR source_id = ''
         OR ({top["_id"]}[1] = '{{' AND NOT regexp_full_match({top["_id"]}, '{_OID}'))
         OR exact IS NULL OR exact < {_EARLIEST_US}
-        OR {
-        " OR ".join(
-            f"({top[name]} IS NOT NULL AND (NOT regexp_full_match({top[name]}, '{_DATE}') "
-            f"OR {_time(top[name])} IS NULL))"
-            for name in ("timestamp", "createdAt", "updatedAt")
-        )
-    }
+        OR {bad_dates}
         OR ({top["metadata"]} IS NOT NULL AND {top["metadata"]}[1] <> '{{')
         OR len(_meta_keys) <> len(list_distinct(_meta_keys))
         OR len(list_filter(_meta_keys, lambda k: NOT list_contains({known_meta}, k))) > 0
