@@ -189,8 +189,8 @@ class Identifiers:
 
     def add_all(self, values: Iterable[str]) -> None:
         """`add` each of `values`."""
-        kept = (value.strip() for value in values)
-        self._new.update(value for value in kept if len(value) >= MIN_IDENTIFIER_LENGTH)
+        for value in values:
+            self.add(value)
 
     def freeze(self) -> Identifiers:
         """Fold what was added into the sorted fingerprints (small to pickle, quick to search)."""

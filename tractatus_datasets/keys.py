@@ -60,14 +60,8 @@ class ExportKey:
         return keyed.hexdigest()[:32]
 
     def pseudonyms(self, namespace: str, values: Iterable[str]) -> list[str]:
-        """`pseudonym` of each value, in order, with the keyed state set up once."""
-        copy = _keyed(self.secret, namespace).copy
-        result = []
-        for value in values:
-            keyed = copy()
-            keyed.update(value.encode())
-            result.append(keyed.hexdigest()[:32])
-        return result
+        """`pseudonym` of each value, in order."""
+        return [self.pseudonym(namespace, value) for value in values]
 
 
 @functools.lru_cache(maxsize=8)
