@@ -116,7 +116,7 @@ def _microseconds(time: dt.datetime) -> int:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector. A part makes millions of short-lived containers and keeps
     its rows, so the collector would rescan the rows again and again (half the stage's time);
     nothing made here forms a cycle that must be freed before the part ends."""
@@ -141,7 +141,7 @@ def run_records(
     """Turn `records` into the rows of part `index`, written to `out`. A record's place in the part
     is its place among `records`; with `first_line`, its line's distance from that line (the
     columnar engine hands over only some lines of a part)."""
-    with _collector_paused():
+    with collector_paused():
         return _run_records(records, index, key, granularity, out, first_line)
 
 

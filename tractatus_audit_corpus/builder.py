@@ -83,9 +83,9 @@ class AuditOptions:
     json_array: bool | None = None
     max_record_bytes: int = MAX_RECORD_BYTES
     timeout_seconds: float = 10.0  # for a mongodb:// source
-    engine: Engine = Engine.PYTHON
+    engine: Engine = Engine.COLUMNAR
     scheduler: str | None = None  # a Dask scheduler's address; None: a local cluster
-    workers: int | None = None  # python: processes; columnar: DuckDB threads; None: one per core
+    workers: int | None = None  # processes (python, columnar); None: one per core
     lines_per_part: int = LINES_PER_PART
     previous: Path | None = None  # an earlier release to carry forward (`--previous`)
     coordination_window: dt.timedelta = DEFAULT_WINDOW
@@ -123,39 +123,16 @@ class _Collected:
     routed: int = 0  # records the columnar engine sent through the per-record stages
 
 
-_WHOLE_FILE = 1 << 40  # lines per part: more than any file holds
-
-
-class _Ticks:
-    """Records an engine counted as it went, before its part's result came: the bar moves with
-    them, and the result then adds only the rest."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-        self.told = 0
-
-    def tell(self, count: int) -> None:
-        self.told += count
-        if self.bar is not None:
-            self.bar.update(count)
-
-    def rest(self, read: int) -> int:
-        rest, self.told = read - self.told, 0
-        return rest
-
-
 def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quarantine) -> _Collected:
     """Run the per-record stages on the chosen engine; rows go to `folder`, one file per part."""
     folder.mkdir()
-    ticks = _Ticks()
     if source.uri is not None:
         digest = hashlib.sha256()
         records = _hashed(read_records(source), digest)
         results = run_batches(records, audit.key, audit.time_granularity, folder, audit.lines_per_part)
         collected = _Collected(digest="")
     else:
-        whole_files = audit.engine is Engine.COLUMNAR  # DuckDB reads a file at a time, on every core
-        parts, files_digest = plan_parts(source, _WHOLE_FILE if whole_files else audit.lines_per_part)
+        parts, files_digest = plan_parts(source, audit.lines_per_part)
         tasks = [
             Task(
                 part,
@@ -166,12 +143,9 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
             )
             for part in parts
         ]
-        results = run_tasks(
-            tasks, audit.engine, workers=audit.workers, scheduler=audit.scheduler, progress=ticks.tell
-        )
+        results = run_tasks(tasks, audit.engine, workers=audit.workers, scheduler=audit.scheduler)
         collected = _Collected(digest=files_digest)
     with progress_bar(desc="Reading records", unit=" records") as bar:
-        ticks.bar = bar
         for result in results:
             collected.read += result.read
             collected.rows += result.rows
@@ -183,7 +157,7 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
             collected.events.merge(result.events)
             collected.dropped.merge(result.dropped)
             collected.identifiers.update(result.identifiers)
-            bar.update(ticks.rest(result.read))
+            bar.update(result.read)
     if source.uri is not None:
         collected.digest = "sha256:" + digest.hexdigest()
     return collected
@@ -202,10 +176,11 @@ def _check_engine(source: str, audit: AuditOptions) -> None:
 
 
 def _engine_info(source: Source, audit: AuditOptions, collected: _Collected) -> dict[str, Any]:
-    """What read the source: the engine, and with `columnar`, how many records it routed."""
+    """What read the source: the engine, and with the columnar stage (`columnar`, `dask`), how
+    many records it routed through the per-record stages."""
     if source.uri is not None:  # a live collection is read record by record, whatever the option
         return {"name": Engine.PYTHON.value}
-    if audit.engine is Engine.COLUMNAR:
+    if audit.engine is not Engine.PYTHON:
         return {"name": audit.engine.value, "routed_records": collected.routed}
     return {"name": audit.engine.value}
 

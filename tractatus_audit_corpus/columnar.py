@@ -1,35 +1,41 @@
-"""The columnar engine: a mongoexport dump read and normalised by DuckDB, a part at a time, with the
-per-record engine (`batches.run_records`) as its oracle and its fallback.
+"""The columnar engine: each part of a mongoexport dump decoded into typed columns and normalised
+by SQL over them, with the per-record engine (`batches.run_records`) as its oracle and its fallback.
 
-How one part of a dump becomes rows:
+How one part becomes rows:
 
-1. `_scan` passes once over the part's bytes (numpy) and finds every line, and the lines the JSON
-   reader is not trusted with: one that does not start with `{` and end with `}`, holds a control
-   character (a tab, a lone `\\r`…), a space or comma before a closing bracket (DuckDB accepts
-   trailing commas, Python's json does not), is over the size limit, or is not UTF-8.
-2. DuckDB reads the part twice side by side, positionally: the known fields as JSON text, and each
-   line whole. `_select` turns every row either into corpus values, by SQL generated from the
-   tables of `mapping` and `privacy`, or into a *routed* row: any row whose values the SQL cannot
-   take exactly as the per-record path would (a wrong type, an Extended JSON form other than
-   `$oid`/`$date`, an unknown or repeated key, a non-ASCII boundary, NaN, a pre-2020 time…).
-3. Routed lines are read again by `records` and go through `run_records`, so their rows,
-   quarantine reasons and counts are the per-record engine's own.
+1. `_scan` passes once over the part's bytes (numpy) and finds every line, how many `"$` and
+   brackets it holds, and the lines the typed decoder is not trusted with: one that does not start
+   with `{` and end with `}`, holds a control character (a tab, a lone `\\r`…) or a `\\u0024`, is
+   nested past `records.MAX_DEPTH` by its bracket count, is over the size limit, or is not UTF-8.
+2. `msgspec` decodes every other line into `_Doc`, whose fields take only the types the SQL reads
+   (a field of another type, an unknown key, NaN or a trailing comma fail the decode). Like
+   Python's `json`, it keeps the last of two equal keys. Dropped values are counted by reason as
+   `privacy.account_dropped` counts them; a line whose `"$` are not exactly the `$oid`/`$date`
+   wrappers the decode took is routed (`bson` would read any other wrapper).
+3. `_select` turns the typed columns into corpus values by SQL generated from the tables of
+   `mapping` and `privacy`, or routes the row when a value is one the SQL does not take exactly as
+   the per-record path would (a non-ASCII boundary or rule id, a pre-2020 or impossible time…).
+4. Routed lines are read again by `records` and go through `run_records`, so their rows, quarantine
+   reasons and counts are the per-record engine's own.
 
 Files that are not plain line-per-record dumps (legacy `decisions-*.jsonl`, `.gz`, `--jsonArray`)
-are routed whole. Should DuckDB's rows not pair one to one with the lines, the whole part is.
+go through the per-record path whole.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
-from collections.abc import Callable, Iterator
+import itertools
+import operator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,14 +48,15 @@ from tractatus_audit_corpus.batches import (
     STEP_SECONDS,
     PartResult,
     Task,
+    collector_paused,
     decode_counts,
     run_records,
     with_internal,
 )
 from tractatus_audit_corpus.fields import EARLIEST_TIME
-from tractatus_audit_corpus.models import FullRow, check_rows
-from tractatus_audit_corpus.privacy import METADATA_REASONS, TOP_LEVEL_REASONS, VIOLATION_READ
-from tractatus_audit_corpus.readings import LEVELS_BY_NUMBER, SECTION_KEYS, SEVERITY_ORDER
+from tractatus_audit_corpus.models import FullRow, broken_rows
+from tractatus_audit_corpus.privacy import METADATA_REASONS, TOP_LEVEL_REASONS, VIOLATION_READ, leaves
+from tractatus_audit_corpus.readings import LEVELS_BY_NUMBER, SECTION_KEYS, SEVERITY_ORDER, split_rule_ids
 from tractatus_audit_corpus.vocab import (
     BOUNDARIES,
     RULE_ID_PATTERN,
@@ -63,9 +70,8 @@ from tractatus_audit_corpus.vocab import (
 from tractatus_datasets.features import features_of
 from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.pipeline import Tally, write_scratch
-from tractatus_datasets.records import read_lines
-from tractatus_datasets.release import PATTERN_CHARACTERS
-from tractatus_datasets.sources import Part, read_part
+from tractatus_datasets.records import MAX_DEPTH, read_lines
+from tractatus_datasets.sources import read_part
 
 __all__ = ["PER_RECORD_ONLY", "run_columnar_part"]
 
@@ -73,27 +79,33 @@ __all__ = ["PER_RECORD_ONLY", "run_columnar_part"]
 # per-record engine uses them. A test holds every other table to be used by both engines.
 PER_RECORD_ONLY = frozenset({"PATTERN_VERDICTS", "SERVICE_ACTION"})
 
-_CHUNK = 64 << 20  # bytes scanned at a time
-_ROWS_PER_FILE = 20_000  # rows per scratch file
+_CHUNK = 8 << 20  # bytes scanned at a time
+_LINES_PER_DECODE = 4_096  # lines decoded into documents at a time
 _MEMORY_LIMIT = "200MB"
 _SHAPE = SourceFormat.MONGODB_AUDITLOG
 _TOP_REASONS = TOP_LEVEL_REASONS[_SHAPE]
-_METADATA_KEYS = sorted({key for reasons in METADATA_REASONS.values() for key in reasons})
 
 
 # ----------------------------------------------------------------------------------------------
-# 1. The scan: where the lines are, and which the reader must not be given
+# 1. The scan: where the lines are, and which the decoder must not be given
 
 
 @dataclass
 class _Lines:
-    starts: np.ndarray  # each line's first byte, in the file
-    ends: np.ndarray  # each line's end (its `\n`, or the end of the part)
+    starts: np.ndarray  # each line's first byte, in the block
+    ends: np.ndarray  # each line's end (its `\n`, or the end of the block)
     stripped: np.ndarray  # each line's end without a final `\r`
     routed: np.ndarray  # bool: for the per-record path
+    dollars: np.ndarray  # how many `"$` each line holds
 
 
-def _scan_block(block: bytes, base: int, limit: int) -> _Lines:
+def _per_line(positions: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """How many of `positions` (sorted byte offsets) fall in each line."""
+    owner = np.searchsorted(starts, positions, side="right") - 1
+    return np.bincount(owner, minlength=len(starts))
+
+
+def _scan(block: bytes, limit: int) -> _Lines:
     data = np.frombuffer(block, np.uint8)
     control = np.flatnonzero(data < 0x20)
     newline = data[control] == 0x0A
@@ -116,25 +128,28 @@ def _scan_block(block: bytes, base: int, limit: int) -> _Lines:
     last = data[stripped[present] - 1]
     routed[present] |= (first != ord("{")) | (last != ord("}"))
     routed |= (stripped - starts) > limit
-    closing = (data[1:] == ord("}")) | (data[1:] == ord("]"))
-    before = data[:-1]
-    odd = np.flatnonzero(closing & ((before == ord(",")) | (before == ord(" "))))
-    if len(odd):
-        routed[np.searchsorted(starts, odd, side="right") - 1] = True
-    try:
-        block.decode("utf-8")
-    except UnicodeDecodeError:
-        for line, (start, end) in enumerate(zip(starts.tolist(), stripped.tolist(), strict=True)):
+    brackets = np.flatnonzero((data == ord("{")) | (data == ord("[")))
+    routed |= _per_line(brackets, starts) > MAX_DEPTH  # perhaps too deep: `records` tells
+    escapes = np.flatnonzero(data[:-5] == ord("\\"))
+    if len(escapes):
+        dollar = np.ones(len(escapes), bool)
+        for offset, byte in enumerate(b"u0024", 1):
+            dollar &= data[escapes + offset] == byte
+        routed[np.searchsorted(starts, escapes[dollar], side="right") - 1] = True
+    dollars = _per_line(np.flatnonzero((data[:-1] == ord('"')) & (data[1:] == ord("$"))), starts)
+    beyond_ascii = np.flatnonzero(data >= 0x80)
+    if len(beyond_ascii):  # the lines holding such bytes, each decoded to see whether it is UTF-8
+        for line in np.unique(np.searchsorted(starts, beyond_ascii, side="right") - 1).tolist():
             try:
-                block[start:end].decode("utf-8")
+                block[starts[line] : stripped[line]].decode("utf-8")
             except UnicodeDecodeError:
                 routed[line] = True
-    return _Lines(starts + base, ends + base, stripped + base, routed)
+    return _Lines(starts, ends, stripped, routed, dollars)
 
 
-def _scan(path: Path, start: int, stop: int | None, limit: int) -> _Lines:
-    """Every line of the part from byte `start` to `stop` (None: the end of the file)."""
-    found: list[_Lines] = []
+def _blocks(path: Path, start: int, stop: int | None) -> Iterator[tuple[int, bytes]]:
+    """The part from byte `start` to `stop` (None: the end of the file) in blocks of whole lines,
+    each with its offset in the file."""
     with path.open("rb") as stream:
         stream.seek(start)
         offset, carry = start, b""
@@ -150,44 +165,326 @@ def _scan(path: Path, start: int, stop: int | None, limit: int) -> _Lines:
             else:
                 carry = b""
             if block:
-                found.append(_scan_block(block, offset, limit))
+                yield offset, block
                 offset += len(block)
             if not data or remaining == 0:
                 if carry:
-                    found.append(_scan_block(carry, offset, limit))
-                break
-    if not found:
-        empty = np.zeros(0, np.int64)
-        return _Lines(empty, empty, empty, np.zeros(0, bool))
-    return _Lines(*(np.concatenate([getattr(f, name) for f in found]) for name in _Lines.__annotations__))
-
-
-def _reader_input(path: Path, part: Part, lines: _Lines, scratch: Path) -> tuple[Path, np.ndarray]:
-    """The file DuckDB reads, and which lines give its rows. When some lines are routed (or the part
-    is a stretch of a file), a copy in which each routed line reads as `{}`, or as a blank line if
-    the per-record path would skip it: then DuckDB's rows still pair with the lines."""
-    routed, blank = lines.routed, lines.stripped == lines.starts
-    if part.start == 0 and part.stop is None and not routed.any():
-        return path, np.flatnonzero(~blank)
-    copy = scratch / f"reader-{part.index:06d}.json"
-    rows = ~blank
-    with path.open("rb") as source, copy.open("wb") as out:
-        source.seek(part.start)
-        position = part.start
-        for line in np.flatnonzero(routed).tolist():
-            start, end = int(lines.starts[line]), int(lines.ends[line])
-            out.write(source.read(start - position))
-            text = source.read(end - start)
-            position = end
-            is_blank = not text.rstrip(b"\r").strip()
-            out.write(b"" if is_blank else b"{}")
-            rows[line] = not is_blank
-        out.write(source.read(-1 if part.stop is None else part.stop - position))
-    return copy, np.flatnonzero(rows)
+                    yield offset, carry
+                return
 
 
 # ----------------------------------------------------------------------------------------------
-# 2. The SQL, generated from the tables the per-record engine reads by
+# 2. The typed decode: the types the SQL reads, and dropped values counted as the allow-list does
+
+
+class _Oid(msgspec.Struct, forbid_unknown_fields=True):
+    hex: str = msgspec.field(name="$oid")
+
+
+class _Date(msgspec.Struct, forbid_unknown_fields=True):
+    text: str = msgspec.field(name="$date")
+
+
+# The metadata keys the SQL reads, by the type it reads them as. Every other known key holds any
+# value, and is dropped for the same reason whatever the service (checked below).
+_VERDICT_KEYS = sorted({key for key, _ in mapping.VERDICTS.values()})
+_READ_METADATA: dict[str, Any] = {
+    **dict.fromkeys(["boundary", "domain", "quadrant", "pressure_level", "tractatus_section"], str),
+    **dict.fromkeys(_VERDICT_KEYS, str),
+    "overall_pressure": float,
+    "pressure_level_numeric": int,
+}
+_ANY_METADATA = sorted(
+    {key for reasons in METADATA_REASONS.values() for key in reasons} - set(_READ_METADATA)
+)
+_ANY_METADATA_REASONS = []
+for _key in _ANY_METADATA:
+    _why = {reasons.get(_key, "unknown_metadata_key") for reasons in METADATA_REASONS.values()}
+    if len(_why) != 1:
+        raise RuntimeError(f"metadata key {_key!r} is dropped for some services and read for others")
+    _ANY_METADATA_REASONS.append(_why.pop())
+
+_Meta = msgspec.defstruct(
+    "_Meta",
+    [(key, kind | None, None) for key, kind in _READ_METADATA.items()]
+    + [(key, Any, None) for key in _ANY_METADATA],
+    forbid_unknown_fields=True,
+)
+_FIRST_ANY_METADATA = len(_READ_METADATA)
+
+
+class _Doc(msgspec.Struct, forbid_unknown_fields=True):
+    id: _Oid | str = msgspec.field(name="_id")
+    sessionId: str
+    action: str
+    allowed: bool
+    timestamp: _Date | None = None
+    createdAt: _Date | None = None
+    updatedAt: _Date | None = None
+    rulesChecked: msgspec.Raw = msgspec.Raw(b"[]")  # read once per distinct list: `_RuleLists`
+    violations: list[Any] | None = None
+    metadata: _Meta | None = None  # type: ignore[valid-type]
+    service: str | None = None
+    domain: str | None = None
+    boundary: str | None = None
+    tractatus_section: str | None = None
+    durationMs: float | None = None
+    userId: _Oid | str | None = None
+    ipAddress: str | None = None
+    userAgent: str | None = None
+    version: Any = msgspec.field(name="__v", default=None)
+    reason: Any = None
+    context: Any = None
+
+
+_DOC_KEYS = {f.encode_name for f in msgspec.structs.fields(_Doc)}
+if set(_TOP_REASONS) != _DOC_KEYS:
+    raise RuntimeError(
+        f"the typed document's keys differ from the allow-list's: {_DOC_KEYS ^ set(_TOP_REASONS)}"
+    )
+
+_DECODER = msgspec.json.Decoder(_Doc)
+_RULES_DECODER = msgspec.json.Decoder(list[Any] | None)
+_REASONS = sorted(
+    {why for why in _TOP_REASONS.values() if why}
+    | {why for table in METADATA_REASONS.values() for why in table.values() if why}
+    | {"unknown_metadata_key"}
+)
+_REASON = {reason: index for index, reason in enumerate(_REASONS)}
+# Where each metadata key that holds any value is counted; a read key counts only a nested value.
+_ANY_METADATA_SLOTS = [_REASON[why or "unknown_metadata_key"] for why in _ANY_METADATA_REASONS]
+_ANY_METADATA_READ = [why is None for why in _ANY_METADATA_REASONS]
+_NO_METADATA = (None,) * (len(_READ_METADATA) + len(_ANY_METADATA))
+_LEVEL_NUMERIC = list(_READ_METADATA).index("pressure_level_numeric")
+_HEX24 = re.compile("[0-9a-f]{24}")
+_SEVERITIES = frozenset(s.value for s in Severity)
+_MEDIUM = Severity.MEDIUM.value
+_CONTAINERS = (dict, list)
+
+
+def _count(value: Any) -> int:
+    """How many values a dropped value holds (none for null), as `privacy.leaves` counts them."""
+    if value is None:
+        return 0
+    return leaves(value) if isinstance(value, _CONTAINERS) else 1
+
+
+class _RuleLists:
+    """A part's distinct `rulesChecked` values (sessions repeat the same list), each read once, as
+    the per-record engine reads it: its rule ids in order without repeats, and how many of its
+    entries are not rule ids."""
+
+    def __init__(self) -> None:
+        self.index: dict[bytes, int] = {}
+        self.ids: list[list[str]] = []
+        self.dropped: list[int] = []
+        self.exact: list[bool] = []  # False: not a list; the line is routed
+
+    def at(self, raw: bytes) -> int:
+        found = self.index.get(raw)
+        if found is None:
+            found = self.index[raw] = len(self.ids)
+            try:
+                rules = _RULES_DECODER.decode(raw) or []
+            except msgspec.ValidationError:  # not a list: the per-record path says what it is
+                rules = []
+                self.exact.append(False)
+            else:
+                self.exact.append(True)
+            ids, dropped = split_rule_ids(rules)
+            self.ids.append(ids)
+            self.dropped.append(dropped)
+        return found
+
+    def array(self) -> pa.Array:
+        return pa.array(self.ids, pa.list_(pa.string()))
+
+
+def _violations(
+    items: list[Any], counts: np.ndarray, row: int
+) -> tuple[list[str], list[str | None], list[str], int, int]:
+    """A row's violations: its string entries, every entry's text (None where an object has no
+    string `ruleId`), the objects' severities, how many entries are neither, and how many `$oid`
+    wrappers the objects' `_id`s are. Dropped values go into `counts`."""
+    strings: list[str] = []
+    texts: list[str | None] = []
+    severities: list[str] = []
+    odd = wrappers = 0
+    for item in items:
+        if type(item) is str:
+            strings.append(item)
+            texts.append(item)
+        elif type(item) is dict:
+            rule = item.get("ruleId")
+            texts.append(rule if type(rule) is str else None)
+            severity = item.get("severity")
+            severities.append(severity if type(severity) is str and severity in _SEVERITIES else _MEDIUM)
+            for key, value in item.items():
+                if key in VIOLATION_READ or value is None or value == "":
+                    continue
+                if key == "_id":
+                    counts[_REASON["bookkeeping"], row] += _count(value)
+                    oid = value.get("$oid") if type(value) is dict and len(value) == 1 else None
+                    wrappers += type(oid) is str and _HEX24.fullmatch(oid) is not None
+                else:
+                    counts[_REASON["free_text"], row] += _count(value)
+        else:
+            odd += 1
+    return strings, texts, severities, odd, wrappers
+
+
+def _present(values: Sequence[Any], n: int) -> np.ndarray:
+    """1 for each value that is not None, else 0."""
+    return np.fromiter(map(operator.is_not, values, itertools.repeat(None)), np.int64, n)
+
+
+def _count_dropped(counts: np.ndarray, values: Sequence[Any], nested_only: bool = False) -> None:
+    """Add to `counts` (one per row) how many values each row's dropped value holds; with
+    `nested_only`, only a nested value's (a scalar of that field is read, not dropped)."""
+    if values.count(None) == len(values):
+        return
+    rows = np.flatnonzero(_present(values, len(values)))
+    found = list(map(values.__getitem__, rows.tolist()))
+    nested = np.fromiter(map(isinstance, found, itertools.repeat(_CONTAINERS)), bool, len(found))
+    if not nested_only:
+        counts[rows[~nested]] += 1
+    for row in np.flatnonzero(nested).tolist():
+        counts[rows[row]] += leaves(found[row])
+
+
+def _decode(
+    block: bytes, lines: _Lines, window: slice, routed: np.ndarray, first: int, rule_lists: _RuleLists
+) -> pa.Table:
+    """The typed columns of the block's lines in `window` that are not routed (`first`: the block's
+    first line's index in the part). A line the decode refuses, or whose `"$` are other wrappers,
+    is marked in `routed`."""
+    view = memoryview(block)
+    decode = _DECODER.decode
+    starts, ends = lines.starts.tolist(), lines.stripped.tolist()
+    docs: list[Any] = []
+    taken: list[int] = []
+    wanted = ~lines.routed[window] & (lines.stripped[window] > lines.starts[window])
+    for index in (np.flatnonzero(wanted) + window.start).tolist():
+        try:
+            docs.append(decode(view[starts[index] : ends[index]]))
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            routed[index] = True
+        else:
+            taken.append(index)
+    at = np.array(taken, np.int64)
+    n = len(docs)
+    counts = np.zeros((len(_REASONS), n), np.int64)
+
+    ids = [doc.id for doc in docs]
+    id_oid = [type(value) is _Oid for value in ids]
+    users = [doc.userId for doc in docs]
+    user_oid = [type(value) is _Oid for value in users]
+    ips = [doc.ipAddress for doc in docs]
+    agents = [doc.userAgent for doc in docs]
+    stamps = [doc.timestamp for doc in docs]
+    created = [doc.createdAt for doc in docs]
+    updated = [doc.updatedAt for doc in docs]
+    wrappers = _present(stamps, n) + _present(created, n) + _present(updated, n)
+    wrappers += np.array(id_oid, np.int64) + np.array(user_oid, np.int64)
+    counts[_REASON["personal"]] += _present(users, n) + _present(ips, n) + _present(agents, n)
+    counts[_REASON["bookkeeping"]] += _present(created, n) + _present(updated, n)
+    _count_dropped(counts[_REASON["bookkeeping"]], [doc.version for doc in docs])
+    _count_dropped(counts[_REASON["free_text"]], [doc.reason for doc in docs])
+    _count_dropped(counts[_REASON["free_text"]], [doc.context for doc in docs])
+    empty: list[Any] = []
+    v_strings, candidates, v_severities = [empty] * n, [empty] * n, [empty] * n
+    v_odd = np.zeros(n, np.int64)
+    violations = [doc.violations for doc in docs]
+    for row in np.flatnonzero(np.fromiter(map(bool, violations), bool, n)).tolist():
+        v_strings[row], candidates[row], v_severities[row], v_odd[row], found = _violations(
+            violations[row], counts, row
+        )
+        wrappers[row] += found
+    metadata = list(
+        zip(
+            *(
+                _NO_METADATA if doc.metadata is None else msgspec.structs.astuple(doc.metadata)
+                for doc in docs
+            ),
+            strict=True,
+        )
+    ) or [()] * len(_NO_METADATA)
+    read, anything = metadata[: len(_READ_METADATA)], metadata[len(_READ_METADATA) :]
+    for values, slot, is_read in zip(anything, _ANY_METADATA_SLOTS, _ANY_METADATA_READ, strict=True):
+        _count_dropped(counts[slot], values, nested_only=is_read)
+    rule_at = np.fromiter((rule_lists.at(bytes(doc.rulesChecked)) for doc in docs), np.int64, n)
+    exact = np.array(rule_lists.exact, bool)[rule_at] if n else np.zeros(0, bool)
+    exact &= wrappers == lines.dollars[at]  # else another Extended JSON wrapper, or a `"$` in a string
+    exact &= np.fromiter(
+        (level is None or -(1 << 62) < level < (1 << 62) for level in read[_LEVEL_NUMERIC]), bool, n
+    )  # a 64-bit integer holds it
+    routed[at[~exact]] = True
+    columns = {
+        "line": at + first,
+        "source_id": [value.hex if type(value) is _Oid else value for value in ids],
+        "id_oid": id_oid,
+        "session_raw": [doc.sessionId for doc in docs],
+        "action_text": [doc.action for doc in docs],
+        "allowed": [doc.allowed for doc in docs],
+        "service_raw": [doc.service for doc in docs],
+        "ts": [None if value is None else value.text for value in stamps],
+        "created": [None if value is None else value.text for value in created],
+        "updated": [None if value is None else value.text for value in updated],
+        "rule_at": rule_at,
+        "rule_dropped": np.array(rule_lists.dropped, np.int64)[rule_at] if n else np.zeros(0, np.int64),
+        "domain_top": [doc.domain for doc in docs],
+        "boundary_top": [doc.boundary for doc in docs],
+        "section_top": [doc.tractatus_section for doc in docs],
+        "duration": [doc.durationMs for doc in docs],
+        "user_oid": user_oid,
+        "user": [value.hex if type(value) is _Oid else value for value in users],
+        "ip": ips,
+        "agent": agents,
+        **{f"m_{key}": values for key, values in zip(_READ_METADATA, read, strict=True)},
+        "v_strings": v_strings,
+        "candidates": candidates,
+        "v_severities": v_severities,
+        "v_odd": v_odd,
+        **{f"d_{reason}": counts[slot] for slot, reason in enumerate(_REASONS)},
+    }
+    return pa.table(columns, schema=_INPUT_SCHEMA).filter(exact)
+
+
+_ARROW = {str: pa.string(), float: pa.float64(), int: pa.int64()}
+_INPUT_SCHEMA = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("source_id", pa.string()),
+        ("id_oid", pa.bool_()),
+        ("session_raw", pa.string()),
+        ("action_text", pa.string()),
+        ("allowed", pa.bool_()),
+        ("service_raw", pa.string()),
+        ("ts", pa.string()),
+        ("created", pa.string()),
+        ("updated", pa.string()),
+        ("rule_at", pa.int64()),
+        ("rule_dropped", pa.int64()),
+        ("domain_top", pa.string()),
+        ("boundary_top", pa.string()),
+        ("section_top", pa.string()),
+        ("duration", pa.float64()),
+        ("user_oid", pa.bool_()),
+        ("user", pa.string()),
+        ("ip", pa.string()),
+        ("agent", pa.string()),
+        *((f"m_{key}", _ARROW[kind]) for key, kind in _READ_METADATA.items()),
+        ("v_strings", pa.list_(pa.string())),
+        ("candidates", pa.list_(pa.string())),
+        ("v_severities", pa.list_(pa.string())),
+        ("v_odd", pa.int64()),
+        *((f"d_{reason}", pa.int64()) for reason in _REASONS),
+    ]
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# 3. The SQL, generated from the tables the per-record engine reads by
 
 
 def _text(value: str) -> str:
@@ -209,88 +506,33 @@ def _column(name: str) -> str:
 
 
 _MACROS = [
-    # The string a JSON text holds, or NULL when it is not a string.
-    """CREATE MACRO jstr(v) AS CASE WHEN (v::VARCHAR)[1] = '"' THEN
-        CASE WHEN contains(v::VARCHAR, '\\') THEN json_extract_string(v::VARCHAR, '$') ELSE (v::VARCHAR)[2:-2] END END""",
-    # A JSON string of printable ASCII without escapes: what `str.upper()` reads as SQL `upper` does.
-    """CREATE MACRO plain(v) AS regexp_full_match(v::VARCHAR, '"[ !#-\\[\\]-~]*"')""",
-    # A finite number, as Python's `float` reads the same text; NULL for anything else.
-    """CREATE MACRO num(v) AS CASE WHEN regexp_full_match(v::VARCHAR, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?')
-        AND isfinite(TRY_CAST(v::VARCHAR AS DOUBLE)) THEN CAST(v::VARCHAR AS DOUBLE) END""",
-    """CREATE MACRO container(v) AS (v::VARCHAR)[1] IN ('{', '[')""",
-    # Whether a container holds another (its text has a bracket after the first character).
-    """CREATE MACRO nests(v) AS regexp_matches(v::VARCHAR, '^.[^\\[{]*[\\[{]')""",
-    # How many values a dropped value holds, as `privacy._leaves` counts them.
-    """CREATE MACRO leaves(v) AS CASE WHEN v IS NULL THEN 0 WHEN NOT container(v) THEN 1
-        WHEN NOT nests(v) THEN greatest(1, CASE WHEN (v::VARCHAR)[1] = '{' THEN len(json_keys(v::VARCHAR))
-            ELSE json_array_length(v::VARCHAR) END)
-        ELSE greatest(1, len(list_filter(json_extract(v::VARCHAR, '$..*')::VARCHAR[],
-            lambda x: NOT container(x) OR x IN ('{}', '[]')))) END""",
-    """CREATE MACRO repeats(v) AS (v::VARCHAR)[1] = '{'
-        AND len(json_keys(v::VARCHAR)) <> len(list_distinct(json_keys(v::VARCHAR)))""",
-    # Whether an object at any depth repeats a key (Python keeps the last value, DuckDB the first).
-    """CREATE MACRO nested_repeats(v) AS container(v) AND (repeats(v) OR (nests(v) AND
-        len(list_filter(json_extract(v::VARCHAR, '$..*')::VARCHAR[], lambda x: repeats(x))) > 0))""",
-    """CREATE MACRO ordered_distinct(l) AS list_filter(l, lambda x, i: list_position(l, x) = i)""",
+    "CREATE MACRO ordered_distinct(l) AS list_filter(l, lambda x, i: list_position(l, x) = i)",
+    # Printable ASCII: what `str.upper()` reads as SQL `upper` does, and `\\d` as `[0-9]`.
+    "CREATE MACRO ascii(v) AS regexp_full_match(v, '[ -~]*')",
 ]
 
-_OID = '\\{"\\$oid":"[0-9a-f]{24}"\\}'
-_DATE = '\\{"\\$date":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]{1,9})?Z"\\}'
 _RULE = RULE_ID_PATTERN.removeprefix("^").removesuffix("$")
-_SIMPLE_LIST = '\\[("[ !#-\\[\\]-~]*"(,"[ !#-\\[\\]-~]*")*)?\\]'
+_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]{1,9})?Z"
 
 
 def _time(column: str) -> str:
-    """The microseconds since 1970 of a `{"$date": "…Z"}`, as `records._utc_date` computes them
-    (the fraction through a float, truncated); NULL for an impossible date."""
-    text = f"{column}[11:-4]"
-    fraction = f"regexp_extract({text}, '\\.([0-9]+)', 1)"
+    """The microseconds since 1970 of a `$date` text, as `records._utc_date` computes them (the
+    fraction through a float, truncated); NULL for an impossible date."""
+    fraction = f"regexp_extract({column}, '\\.([0-9]+)', 1)"
     micro = f"CASE WHEN {fraction} = '' THEN 0 ELSE trunc(CAST('0.' || {fraction} AS DOUBLE) * 1000000)::BIGINT END"
-    return f"(epoch_us(TRY_STRPTIME({text}[1:19], '%Y-%m-%dT%H:%M:%S')) + {micro})"
-
-
-def _metadata_reason(key: str) -> str:
-    """SQL: why metadata key `key` is dropped for the row's service (NULL when read as a scalar)."""
-    by_service = {
-        service.value: METADATA_REASONS[service].get(key, "unknown_metadata_key") for service in Service
-    }
-    kinds = set(by_service.values())
-    if kinds == {None}:
-        reason = "NULL"
-    elif len(kinds) == 1:
-        reason = _text(str(kinds.pop()))
-    else:
-        reason = (
-            "CASE service "
-            + " ".join(
-                f"WHEN {_text(name)} THEN {'NULL' if why is None else _text(why)}"
-                for name, why in by_service.items()
-            )
-            + " END"
-        )
-    column = f"m.{_column(key)}"
-    return (
-        f"CASE WHEN ({reason}) IS NULL AND container({column}) THEN 'unknown_metadata_key' ELSE {reason} END"
-    )
+    return f"(epoch_us(TRY_STRPTIME({column}[1:19], '%Y-%m-%dT%H:%M:%S')) + {micro})"
 
 
 @functools.cache
 def _select() -> str:
-    """One SELECT over the typed and whole rows (`typed`, `whole`) giving each row's values or `route`."""
-    top = {name: _column("src_" + name) for name in _TOP_REASONS}  # apart from the names made below
-    renamed = ", ".join(f"t.{_column(name)}::VARCHAR AS {column}" for name, column in top.items())
-    metadata_spec = "{" + ", ".join(f'"{key}": "JSON"' for key in _METADATA_KEYS) + "}"
-    metadata_type = "STRUCT(" + ", ".join(f"{_column(key)} VARCHAR" for key in _METADATA_KEYS) + ")"
+    """One SELECT over the typed columns (`docs`) giving each row's values or `route`."""
     action_values = _set(a.value for a in Action)
     service_values = _set(s.value for s in Service)
     default = _text(mapping.DEFAULT_SERVICE.value)
     verdict_key = _case("service", {s.value: key for s, (key, _) in mapping.VERDICTS.items()})
-    verdict_json = (
+    verdict_value = (
         "CASE verdict_key "
-        + " ".join(
-            f"WHEN {_text(key)} THEN m.{_column(key)}"
-            for key in sorted({k for k, _ in mapping.VERDICTS.values()})
-        )
+        + " ".join(f"WHEN {_text(key)} THEN {_column('m_' + key)}" for key in _VERDICT_KEYS)
         + " END"
     )
     verdict_decision = (
@@ -335,41 +577,23 @@ def _select() -> str:
     rank_severity = "[" + ", ".join(_text(s.value) for s in SEVERITY_ORDER) + "]"
     levels_by_number = "[" + ", ".join(_text(level.value) for level in LEVELS_BY_NUMBER) + "]"
     level_values = _set(level.value for level in PressureLevel)
-    top_reason_sql = {
-        column: _text(reason) for name, reason in _TOP_REASONS.items() if reason for column in [top[name]]
-    }
-    # Every value that may be dropped, with the reason it would be (NULL: read, not dropped).
-    dropped_values = (
-        "["
-        + ", ".join(
-            [f"{{'r': {reason}, 'v': {column}}}" for column, reason in top_reason_sql.items()]
-            + [f"{{'r': {_metadata_reason(key)}, 'v': m.{_column(key)}}}" for key in _METADATA_KEYS]
-        )
-        + "]"
-    )
-    violation_read = _set(VIOLATION_READ)
-    known_top = "[" + ", ".join(_text(name) for name in sorted(_TOP_REASONS)) + "]"
-    known_meta = "[" + ", ".join(_text(name) for name in _METADATA_KEYS) + "]"
     rule = _text(_RULE)
-    simple_list = f"regexp_full_match({top['rulesChecked']}, '{_SIMPLE_LIST}')"
-    not_a_number = "regexp_matches(_j, '(?i)[:,\\[]-?(nan|inf)')"
-    dollars = "(strlen(_j) - strlen(replace(_j, '\"$', ''))) // 2"
     events = {
         "boundary_section_mismatch": "boundary IS NOT NULL AND section IS NOT NULL AND starts_with(section, '12.') "
         f"AND section IS DISTINCT FROM ({boundary_section})",
-        "duration_not_a_duration": f"{top['durationMs']} IS NOT NULL AND coalesce(num({top['durationMs']}) < 0, true)",
+        "duration_not_a_duration": "duration < 0",
         "pressure_score_out_of_range": "score_raw IS NOT NULL AND NOT score_raw BETWEEN 0 AND 1",
-        "rule_reference_dropped": "len(rules) - len(_rule_ids)",
+        "rule_reference_dropped": "rule_dropped",
         "service_defaulted": f"service_raw IS NULL AND ({by_action}) IS NULL",
         "service_derived_from_action": f"(service_raw IS NULL OR service_raw = {default}) "
         f"AND ({by_action}) IS DISTINCT FROM service_raw AND ({by_action}) IS NOT NULL",
         "unknown_action": "action = 'other'",
         "unknown_boundary": "boundary_key IS NOT NULL AND boundary IS NULL",
         "unknown_service": f"service_raw IS NOT NULL AND service_raw <> {default} AND service_raw NOT IN {service_values}",
-        "unknown_verdict": "verdict_key IS NOT NULL AND verdict_decision IS NULL AND verdict_json IS NOT NULL",
+        "unknown_verdict": "verdict_key IS NOT NULL AND verdict_decision IS NULL AND verdict_value IS NOT NULL",
         "verdict_from_allowed_flag": "verdict_decision IS NULL",
         "verdict_from_pressure_level": "from_level",
-        "violation_not_understood": "len(list_filter(items, lambda x: x[1] NOT IN ('\"', '{')))",
+        "violation_not_understood": "v_odd",
         "violation_text_dropped": "len(candidates) - len(_violation_ids)",
     }
     encode_events = (
@@ -383,97 +607,66 @@ def _select() -> str:
     event_columns = ", ".join(
         f"({sql})::INTEGER AS {_column('e_' + name)}" for name, sql in sorted(events.items())
     )
-    # Every reason a value is dropped for, as the allow-list's tables name them.
-    reasons = sorted(
-        {why for why in _TOP_REASONS.values() if why}
-        | {why for table in METADATA_REASONS.values() for why in table.values() if why}
-        | {"unknown_metadata_key"}
+    # A verdict key is read for its service's rows, and dropped as not in the schema for the others.
+    other_verdicts = " + ".join(
+        f"({_column('m_' + key)} IS NOT NULL AND verdict_key IS DISTINCT FROM {_text(key)})::INTEGER"
+        for key in _VERDICT_KEYS
     )
-    dropped_columns = ", ".join(
-        f"coalesce(list_sum(list_transform(list_filter(_counted, lambda p: p.r = {_text(reason)}), lambda p: p.n)), 0)"
-        f" AS {_column('d_' + reason)}"
-        for reason in reasons
-    )
+    dropped = {reason: _column("d_" + reason) for reason in _REASONS}
+    dropped["not_in_schema"] += f" + {other_verdicts}"
     encode_dropped = (
         "concat_ws(';', "
         + ", ".join(
-            f"CASE WHEN {_column('d_' + reason)} > 0 THEN '{reason}=' || {_column('d_' + reason)} END"
-            for reason in reasons
+            f"CASE WHEN ({count}) > 0 THEN '{reason}=' || ({count}) END" for reason, count in dropped.items()
         )
         + ")"
     )
-    user = top["userId"]
-    user_identifier = (
-        f"CASE WHEN regexp_full_match({user}, '{_OID}') THEN {user}[10:-3] ELSE jstr({user}) END"
-    )
-    metadata_struct = f"json_transform({top['metadata']}, '{metadata_spec}')::{metadata_type}"
-    violation_items = f"json_extract({top['violations']}, '$[*]')::VARCHAR[]"
-    action_text = f"jstr({top['action']})"
     other_action, other_service = _text(Action.OTHER.value), _text(Service.OTHER.value)
-    source_id = f"CASE WHEN regexp_full_match({top['_id']}, '{_OID}') THEN {top['_id']}[10:-3] ELSE jstr({top['_id']}) END"
     not_enforcer = f"service <> {_text(Service.BOUNDARY_ENFORCER.value)}"
     quadrants = [
-        _case(f"upper(jstr({top['domain']}))", domains),
-        _case("upper(jstr(m.quadrant))", domains),
-        f"CASE WHEN {not_enforcer} THEN {_case('upper(jstr(m.domain))', domains)} END",
+        _case("upper(domain_top)", domains),
+        _case("upper(m_quadrant)", domains),
+        f"CASE WHEN {not_enforcer} THEN {_case('upper(m_domain)', domains)} END",
         _text(Domain.UNKNOWN.value),
     ]
     domain = f"coalesce({', '.join(quadrants)})"
-    severity_values, medium = _set(s.value for s in SEVERITY_ORDER), _text(Severity.MEDIUM.value)
-    bad_dates = " OR ".join(
-        f"({top[name]} IS NOT NULL AND (NOT regexp_full_match({top[name]}, '{_DATE}') OR {_time(top[name])} IS NULL))"
-        for name in ("timestamp", "createdAt", "updatedAt")
+
+    def bad_date(name: str) -> str:
+        return f"(NOT regexp_full_match({name}, '{_DATE}') OR {_time(name)} IS NULL)"
+
+    # `createdAt` and `updatedAt` are most often the decision time itself: checked once, then.
+    bad_dates = f"(ts IS NOT NULL AND {bad_date('ts')}) OR " + " OR ".join(
+        f"CASE WHEN {name} IS NULL OR {name} = ts THEN false ELSE {bad_date(name)} END"
+        for name in ("created", "updated")
     )
     # Built from vocabularies and key names of our own: no value of the data becomes SQL text.
     return f"""
-WITH rows AS (
-    SELECT {renamed}, whole.json::VARCHAR AS _j FROM typed AS t POSITIONAL JOIN whole
-), docs AS (
-    SELECT *, json_keys(_j) AS _keys,
-        CASE WHEN {top["metadata"]}[1] = '{{' THEN {metadata_struct} END AS m,
-        CASE WHEN {top["metadata"]}[1] = '{{' THEN json_keys({top["metadata"]}) END AS _meta_keys,
-        CASE WHEN {top["violations"]}[1] = '[' THEN {violation_items} ELSE [] END AS items
-    FROM rows
-), read AS (
+WITH read AS (
     SELECT *,
-        jstr({top["sessionId"]}) AS session_raw,
-        CASE WHEN {action_text} IN {action_values} THEN {action_text} ELSE {other_action} END AS action,
-        {top["allowed"]} = 'true' AS allowed,
-        jstr({top["service"]}) AS service_raw,
-        {source_id} AS source_id,
-        {_time(f"coalesce({top['timestamp']}, {top['createdAt']})")} AS exact,
-        CASE WHEN {top["rulesChecked"]} IS NULL OR {top["rulesChecked"]} = '[]' THEN []::VARCHAR[]
-            ELSE string_split({top["rulesChecked"]}[3:-3], '","') END AS rules,
-        list_transform(items, lambda x: CASE WHEN x[1] = '"' THEN jstr(x)
-            WHEN x[1] = '{{' THEN jstr(json_extract(x, '$.ruleId')) END) AS _item_texts,
-        list_filter(items, lambda x: x[1] = '{{') AS _objects,
-        jstr(m.pressure_level) AS level_name,
-        num(m.overall_pressure) AS score_raw,
-        coalesce(jstr({top["boundary"]}), jstr(m.boundary)) AS boundary_raw,
-        coalesce(jstr({top["tractatus_section"]}), jstr(m.tractatus_section)) AS section
+        CASE WHEN action_text IN {action_values} THEN action_text ELSE {other_action} END AS action,
+        {_time("coalesce(ts, created)")} AS exact,
+        m_pressure_level AS level_name,
+        m_overall_pressure AS score_raw,
+        coalesce(boundary_top, m_boundary) AS boundary_raw,
+        coalesce(section_top, m_tractatus_section) AS section
     FROM docs
 ), derived AS (
     SELECT *,
         CASE WHEN service_raw IS NULL OR service_raw = {default} THEN coalesce({by_action}, {default})
             WHEN service_raw IN {service_values} THEN service_raw ELSE {other_service} END AS service,
-        list_filter(list_transform(list_zip(items, _item_texts), lambda x: CASE WHEN x[1][1] IN ('"', '{{') THEN [x[2]] END),
-            lambda x: x IS NOT NULL) AS _candidates,
         CASE WHEN level_name IN {level_values} AND level_name <> 'UNKNOWN' THEN level_name
-            WHEN regexp_full_match(m.pressure_level_numeric, '-?[0-9]+')
-                AND TRY_CAST(m.pressure_level_numeric AS BIGINT) BETWEEN 0 AND 4
-            THEN {levels_by_number}[TRY_CAST(m.pressure_level_numeric AS BIGINT) + 1]
+            WHEN m_pressure_level_numeric BETWEEN 0 AND 4
+            THEN {levels_by_number}[m_pressure_level_numeric + 1]
             ELSE 'UNKNOWN' END AS level
     FROM read
 ), keyed AS (
-    SELECT *, list_transform(_candidates, lambda x: x[1]) AS candidates, {verdict_key} AS verdict_key
-    FROM derived
+    SELECT *, {verdict_key} AS verdict_key FROM derived
 ), judged AS (
-    SELECT *, {verdict_json} AS verdict_json FROM keyed
+    SELECT *, {verdict_value} AS verdict_value FROM keyed
 ), decided AS (
-    SELECT *, service = {cpm} AND verdict_json IS NULL AND level <> 'UNKNOWN' AS from_level FROM judged
+    SELECT *, service = {cpm} AND verdict_value IS NULL AND level <> 'UNKNOWN' AS from_level FROM judged
 ), worded AS (
-    SELECT *, CASE WHEN from_level THEN {level_action} ELSE jstr(verdict_json) END AS verdict_text
-    FROM decided
+    SELECT *, CASE WHEN from_level THEN {level_action} ELSE verdict_value END AS verdict_text FROM decided
 ), verdicts AS (
     SELECT *, {verdict_decision} AS verdict_decision FROM worded
 ), settled AS (
@@ -483,92 +676,48 @@ WITH rows AS (
         coalesce(verdict_decision, CASE WHEN allowed THEN {_text(allowed_decision.value)}
             ELSE {_text(stopped_decision.value)} END) AS decision,
         CASE WHEN boundary_raw IS NULL OR lower(boundary_raw) = 'none'
-            THEN coalesce({section_key}, list_filter(list_transform(list_filter(items, lambda x: x[1] = '"'),
-                lambda x: jstr(x)), lambda x: x IN {boundary_keys})[1])
+            THEN coalesce({section_key}, list_filter(v_strings, lambda x: x IN {boundary_keys})[1])
             ELSE boundary_raw END AS boundary_key
     FROM verdicts
 ), shaped AS (
     SELECT *,
         {boundary_label} AS boundary,
         CASE WHEN score_raw BETWEEN 0 AND 1 THEN score_raw END AS pressure_score,
-        CASE WHEN num({top["durationMs"]}) >= 0 THEN num({top["durationMs"]}) END AS duration_ms,
+        CASE WHEN duration >= 0 THEN duration END AS duration_ms,
         {domain} AS domain,
-        list_transform(list_filter(items, lambda x: x[1] IN ('"', '{{')), lambda x: CASE WHEN x[1] = '"'
-            THEN {string_severity}
-            ELSE coalesce(CASE WHEN jstr(json_extract(x, '$.severity')) IN {severity_values}
-                THEN jstr(json_extract(x, '$.severity')) END, {medium}) END) AS _severities,
-        list_transform(_objects, lambda o: list_filter(map_entries(json_transform(o, '"MAP(VARCHAR, JSON)"')),
-            lambda e: e.key NOT IN {violation_read} AND e.value IS NOT NULL AND e.value::VARCHAR <> '""'))
-            AS _object_entries,
-        list_filter({dropped_values}, lambda p: p.v IS NOT NULL) AS _dropped_values,
-        list_filter(rules, lambda x: regexp_full_match(x, {rule})) AS _rule_ids,
+        CASE WHEN len(v_strings) > 0 THEN list_append(v_severities, {string_severity})
+            ELSE v_severities END AS _severities,
         list_filter(candidates, lambda x: regexp_full_match(x, {rule})) AS _violation_ids
     FROM settled
-), counted AS (
-    SELECT *, list_concat(
-        list_transform(list_filter(_dropped_values, lambda p: p.r IS NOT NULL),
-            lambda p: {{'r': p.r, 'n': leaves(p.v)}}),
-        flatten(list_transform(_object_entries, lambda es: list_transform(es, lambda e: {{
-            'r': CASE WHEN e.key = '_id' THEN 'bookkeeping' ELSE 'free_text' END, 'n': leaves(e.value)}})))
-    ) AS _counted
-    FROM shaped
 ), final AS (
     SELECT *,
         {outcomes} AS outcome,
         CASE WHEN len(_severities) > 0 THEN {rank_severity}[list_max(list_transform(_severities,
             lambda x: {severity_rank})) + 1] END AS severity,
-        ordered_distinct(_rule_ids) AS rules_checked,
         ordered_distinct(_violation_ids) AS violated_rules,
-        -- Anything the SQL cannot take exactly as the per-record path would: that line is routed.
-        (_j IS NULL OR _j[1] <> '{{'
-        OR len(_keys) <> len(list_distinct(_keys))
-        OR len(list_filter(_keys, lambda k: NOT list_contains({known_top}, k))) > 0
-        OR strlen(_j) - strlen(replace(replace(_j, '{{', ''), '[', '')) > 100
-        OR {not_a_number}  -- NaN, Infinity, and spellings of them only DuckDB reads
-        OR {dollars} <> (
-            coalesce(regexp_full_match({top["_id"]}, '{_OID}')::INTEGER, 0)
-            + coalesce(regexp_full_match({top["userId"]}, '{_OID}')::INTEGER, 0)
-            + coalesce(regexp_full_match({top["timestamp"]}, '{_DATE}')::INTEGER, 0)
-            + coalesce(regexp_full_match({top["createdAt"]}, '{_DATE}')::INTEGER, 0)
-            + coalesce(regexp_full_match({top["updatedAt"]}, '{_DATE}')::INTEGER, 0)
-            + coalesce(len(regexp_extract_all({top["violations"]}, '"_id":{_OID}')), 0))
-        OR session_raw IS NULL OR NOT regexp_matches(session_raw, '[!-~]')
-        OR jstr({top["action"]}) IS NULL OR NOT regexp_matches(jstr({top["action"]}), '[!-~]')
-        OR {top["allowed"]} IS NULL OR {top["allowed"]} NOT IN ('true', 'false')
-        OR source_id IS NULL OR source_id = ''
-        OR ({top["_id"]}[1] = '{{' AND NOT regexp_full_match({top["_id"]}, '{_OID}'))
+        -- A value the SQL cannot take exactly as the per-record path would: that line is routed.
+        (NOT regexp_matches(session_raw, '[!-~]')
+        OR NOT regexp_matches(action_text, '[!-~]')
+        OR source_id = ''
+        OR (id_oid AND NOT regexp_full_match(source_id, '[0-9a-f]{{24}}'))
+        OR (user_oid AND NOT regexp_full_match(user, '[0-9a-f]{{24}}'))
         OR exact IS NULL OR exact < {_EARLIEST_US}
         OR {bad_dates}
-        OR ({top["metadata"]} IS NOT NULL AND {top["metadata"]}[1] <> '{{')
-        OR len(_meta_keys) <> len(list_distinct(_meta_keys))
-        OR len(list_filter(_meta_keys, lambda k: NOT list_contains({known_meta}, k))) > 0
-        OR ({top["service"]} IS NOT NULL AND {top["service"]}[1] <> '"')
-        OR ({top["rulesChecked"]} IS NOT NULL AND NOT {simple_list})
-        OR ({top["violations"]} IS NOT NULL AND {top["violations"]}[1] <> '[')
-        OR len(list_filter(_objects, lambda o: repeats(o))) > 0
-        OR len(list_filter(candidates, lambda x: regexp_matches(x, '[^ -~]'))) > 0
-        OR len(list_filter(items, lambda x: x[1] = '"' AND NOT plain(x))) > 0
-        OR len(list_filter(flatten(_object_entries), lambda e: nested_repeats(e.value))) > 0
-        OR len(list_filter([{top["boundary"]}, {top["tractatus_section"]}, m.boundary, m.tractatus_section],
-            lambda x: x IS NOT NULL AND (NOT plain(x) OR x = '""'))) > 0
-        OR len(list_filter([{top["domain"]}, m.quadrant, m.domain],
-            lambda x: x[1] = '"' AND NOT plain(x))) > 0
-        OR len(list_filter([{top["userId"]}, {top["ipAddress"]}, {top["userAgent"]}],
-            lambda x: container(x) AND NOT regexp_full_match(x, '{_OID}'))) > 0
-        OR len(list_filter(list_filter(_dropped_values, lambda p: container(p.v)), lambda p: nested_repeats(p.v))) > 0)
+        OR len(list_filter(candidates, lambda x: NOT ascii(x))) > 0
+        OR len(list_filter([boundary_top, section_top, m_boundary, m_tractatus_section],
+            lambda x: x IS NOT NULL AND (NOT ascii(x) OR x = ''))) > 0
+        OR len(list_filter([domain_top, m_quadrant, m_domain], lambda x: NOT ascii(x))) > 0)
         AS _route
-    FROM counted
-), routed AS (
-    SELECT *, coalesce(_route, true) AS route FROM final
+    FROM shaped
 ), counts AS (
-    SELECT *, {event_columns}, {dropped_columns} FROM routed
+    SELECT *, coalesce(_route, true) AS route, {event_columns} FROM final
 )
-SELECT route, source_id, session_raw AS session, exact,
+SELECT line, route, source_id, session_raw AS session, exact,
     service, action, decision, verdict, outcome, boundary, domain, level AS context_pressure, pressure_score,
-    rules_checked, violated_rules, severity, duration_ms,
+    rule_at, violated_rules, severity, duration_ms,
     {encode_events} AS events,
     {encode_dropped} AS dropped,
-    [{user_identifier}, jstr({top["ipAddress"]}), jstr({top["userAgent"]})] AS identifiers
+    user, ip, agent
 FROM counts
 """  # noqa: S608
 
@@ -576,32 +725,21 @@ FROM counts
 _EARLIEST_US = (EARLIEST_TIME - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
 
 
-def _connect(threads: int | None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1, "memory_limit": _MEMORY_LIMIT})
-    con.execute("SET TimeZone = 'UTC'")
+@functools.cache
+def _connection() -> duckdb.DuckDBPyConnection:
+    """This process's connection: a worker runs part after part, on one core."""
+    con = duckdb.connect(config={"threads": 1, "memory_limit": _MEMORY_LIMIT})
+    con.execute("SET GLOBAL TimeZone = 'UTC'")  # for its cursors too
     for macro in _MACROS:
         con.execute(macro)
     return con
 
 
-def _views(con: duckdb.DuckDBPyConnection, reader: Path, limit: int) -> None:
-    """`typed` (each known field as JSON text) and `whole` (each line), both read from `reader`. A
-    view takes no parameters: the path goes in as a quoted literal, the columns are our own names."""
-    columns = "{" + ", ".join(f"{_text(name)}: 'JSON'" for name in sorted(_TOP_REASONS)) + "}"
-    common = f"format='newline_delimited', ignore_errors=true, maximum_object_size={limit + 16}"
-    source = _text(str(reader))
-    con.execute(f"CREATE VIEW typed AS SELECT * FROM read_json({source}, columns={columns}, {common})")  # noqa: S608
-    whole = f"read_json({source}, records=false, columns={{'json': 'JSON'}}, {common})"
-    con.execute(f"CREATE VIEW whole AS SELECT * FROM {whole}")  # noqa: S608
-
-
 # ----------------------------------------------------------------------------------------------
-# 3. Rows, and the routed lines through the per-record path
+# 4. Rows, and the routed lines through the per-record path
 
 _FEATURES = features_of(FullRow)
 _LABELS = {name: pa.array(f.names) for name, f in _FEATURES.items() if isinstance(f, ClassLabel)}
-
-
 _SOURCE_FORMAT_CODE = _LABELS["source_format"].to_pylist().index(_SHAPE.value)
 
 
@@ -609,9 +747,11 @@ def _labels(column: pa.Array, name: str) -> pa.Array:
     return pc.index_in(column, value_set=_LABELS[name])
 
 
-def _rows(batch: pa.RecordBatch, task: Task, part: Part, lines: np.ndarray, result: PartResult) -> pa.Table:
-    """The `full` rows (and internal columns) of a batch's accepted rows; `lines` their line numbers."""
-    key, step = task.key, STEP_SECONDS[task.granularity]
+def _rows(batch: pa.Table, rules: pa.Array, task: Task, result: PartResult) -> tuple[pa.Table, np.ndarray]:
+    """The `full` rows (and internal columns) of the accepted rows of a part; `rules` holds the
+    rule ids of each distinct `rulesChecked` the rows point at. Rows that break a constraint of
+    `FullRow` are left out: their line numbers come back, for the per-record path to judge."""
+    part, key, step = task.part, task.key, STEP_SECONDS[task.granularity]
     count = batch.num_rows
     sessions = batch.column("session").to_pylist()
     distinct = sorted(set(sessions))
@@ -624,6 +764,7 @@ def _rows(batch: pa.RecordBatch, task: Task, part: Part, lines: np.ndarray, resu
         "decision_id": pa.array(key.pseudonyms("decision", source_ids)),
         "timestamp": coarse,
         "session": pa.array([pseudonym[s] for s in sessions]),
+        "rules_checked": rules.take(batch.column("rule_at")),
         "coordination": pa.array([[]] * count, FULL_SCHEMA.field("coordination").type),  # derived later
         "source_format": pa.array([_SOURCE_FORMAT_CODE] * count),
     }
@@ -633,20 +774,28 @@ def _rows(batch: pa.RecordBatch, task: Task, part: Part, lines: np.ndarray, resu
             columns[name] = _labels(column, name) if name in _LABELS else column
     arrays = [columns[f.name].cast(f.type) for f in FULL_SCHEMA]
     table = pa.Table.from_arrays(arrays, schema=FULL_SCHEMA)
-    check_rows(table)
+    broken = broken_rows(table)
+    if broken.any():
+        kept = pa.array(~broken)
+        table, batch = table.filter(kept), batch.filter(kept)
+        source_ids = list(itertools.compress(source_ids, kept.to_pylist()))
+        distinct = sorted(set(batch.column("session").to_pylist()))
+    exact = batch.column("exact")
     events, dropped = batch.column("events"), batch.column("dropped")
     _add_counts(result.events, events)
     _add_counts(result.dropped, dropped)
     found = Identifiers()  # folded in as fingerprints, not kept as a growing set of strings
     found.add_all(distinct)
     found.add_all(source_ids)
-    found.add_all(pc.list_flatten(batch.column("identifiers")).drop_null().to_pylist())
+    for name in ("user", "ip", "agent"):
+        found.add_all(pc.unique(batch.column(name)).drop_null().to_pylist())
     result.identifiers.update(found)
-    seq = (np.int64(part.index) << PART_SHIFT) | (lines - part.first_line)
-    return with_internal(table, (seq, exact, events, dropped))
+    lines = batch.column("line").to_numpy()
+    seq = (np.int64(part.index) << PART_SHIFT) | lines
+    return with_internal(table, (seq, exact, events, dropped)), np.flatnonzero(broken)
 
 
-def _add_counts(tally: Tally, encoded: pa.Array) -> None:
+def _add_counts(tally: Tally, encoded: pa.ChunkedArray) -> None:
     counts = pc.value_counts(encoded)
     for text, rows in zip(
         counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
@@ -655,20 +804,16 @@ def _add_counts(tally: Tally, encoded: pa.Array) -> None:
             tally.add(name, count * rows)
 
 
-def _routed_records(task: Task, part: Part, lines: _Lines, routed: np.ndarray) -> Iterator[Any]:
-    """The records of the routed lines (indices into `lines`), read as the per-record path reads them."""
+def _routed_records(task: Task, starts: np.ndarray, ends: np.ndarray, routed: np.ndarray) -> Iterator[Any]:
+    """The records of the routed lines, read as the per-record path reads them."""
+    part = task.part
     indices = np.flatnonzero(routed)
     if not len(indices):
         return
-    runs = np.split(indices, np.flatnonzero(np.diff(indices) != 1) + 1)
-    for run in runs:
-        first, last = int(run[0]), int(run[-1])
+    for run in np.split(indices, np.flatnonzero(np.diff(indices) != 1) + 1):
+        head, tail = int(run[0]), int(run[-1])
         yield from read_lines(
-            part.file,
-            int(lines.starts[first]),
-            int(lines.ends[last]) + 1,
-            part.first_line + first,
-            task.limit,
+            part.file, int(starts[head]), int(ends[tail]) + 1, part.first_line + head, task.limit
         )
 
 
@@ -681,43 +826,51 @@ def _whole_part(task: Task) -> PartResult:
     return result
 
 
-def run_columnar_part(
-    task: Task, threads: int | None = None, progress: Callable[[int], None] | None = None
-) -> PartResult:
-    """The rows of one part, as `batches.run_part` gives them; see the module docstring. A part is
-    a whole file, read for a while: `progress` is told of the records DuckDB reads as it goes (and
-    takes them back, negative, if the part then goes the per-record way)."""
+def run_columnar_part(task: Task) -> PartResult:
+    """The rows of one part, as `batches.run_part` gives them; see the module docstring."""
     part = task.part
     if part.file.kind != "mongoexport" or part.json_array or part.file.path.name.endswith(".gz"):
         return _whole_part(task)
-    if set(PATTERN_CHARACTERS).intersection(str(part.file.path.absolute())):
-        return _whole_part(task)  # DuckDB would read the path as a pattern, perhaps of other files
-    lines = _scan(part.file.path, part.start, part.stop, task.limit)
-    reader, row_lines = _reader_input(part.file.path, part, lines, task.out.parent)
+    rule_lists = _RuleLists()
+    tables: list[pa.Table] = []
+    starts, ends, routed = [], [], []
+    first = 0
+    with collector_paused():
+        for offset, block in _blocks(part.file.path, part.start, part.stop):
+            lines = _scan(block, task.limit)
+            refused = lines.routed.copy()
+            for start in range(0, len(lines.starts), _LINES_PER_DECODE):  # its decoded documents freed soon
+                window = slice(start, start + _LINES_PER_DECODE)
+                tables.append(_decode(block, lines, window, refused, first, rule_lists))
+            starts.append(lines.starts + offset)
+            ends.append(lines.ends + offset)
+            routed.append(refused)
+            first += len(lines.starts)
+    every_routed = np.concatenate(routed) if routed else np.zeros(0, bool)
     result = PartResult()
-    routed = lines.routed.copy()
-    con = _connect(threads)
-    told = 0
-
-    def tell(count: int) -> None:
-        nonlocal told
-        told += count
-        if progress is not None:
-            progress(count)
-
-    try:
-        _read(con, reader, task, row_lines, routed, result, tell)
-    except (_Unpaired, duckdb.Error):
-        for path in task.out.parent.glob(f"{task.out.stem}-*.parquet"):
-            path.unlink()
-        tell(-told)
-        return _whole_part(task)
-    finally:
-        con.close()
-        if reader != part.file.path:
-            reader.unlink()
+    table = pa.concat_tables(tables) if tables else _INPUT_SCHEMA.empty_table()
+    if table.num_rows:
+        con = _connection().cursor()  # a cursor of its own: safe in a thread of a Dask worker too
+        try:
+            con.register("docs", table)
+            selected = con.sql(_select()).to_arrow_table()
+        finally:
+            con.close()
+        route = selected.column("route")
+        every_routed[selected.filter(route).column("line").to_numpy()] = True
+        accepted = selected.filter(pc.invert(route))
+        if accepted.num_rows:
+            rows, broken = _rows(accepted, rule_lists.array(), task, result)
+            every_routed[accepted.column("line").to_numpy()[broken]] = True
+            try:
+                write_scratch(rows, task.out.with_name(f"{task.out.stem}-columnar.parquet"))
+            except OSError as error:  # counted on, as `run_records` does: the quarantine still gets written
+                result.error = error
+            result.read = result.rows = rows.num_rows
+    every_start = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+    every_end = np.concatenate(ends) if ends else np.zeros(0, np.int64)
     fallback = run_records(
-        _routed_records(task, part, lines, routed),
+        _routed_records(task, every_start, every_end, every_routed),
         part.index,
         task.key,
         task.granularity,
@@ -733,55 +886,5 @@ def run_columnar_part(
     result.identifiers.update(fallback.identifiers)
     result.error = result.error or fallback.error
     result.identifiers.freeze()
+    pa.default_memory_pool().release_unused()  # a worker runs part after part: give back what this one took
     return result
-
-
-def _read(
-    con: duckdb.DuckDBPyConnection,
-    reader: Path,
-    task: Task,
-    row_lines: np.ndarray,
-    routed: np.ndarray,
-    result: PartResult,
-    tell: Callable[[int], None],
-) -> None:
-    """DuckDB's rows of the part: accepted ones into scratch files of `_ROWS_PER_FILE` rows, routed
-    ones marked in `routed`. Raises `_Unpaired` when the rows and the lines do not pair."""
-    part = task.part
-    _views(con, reader, task.limit)
-    tables: list[pa.Table] = []
-    files = 0
-
-    def flush() -> None:
-        nonlocal tables, files
-        if tables and result.error is None:
-            rows = pa.concat_tables(tables)
-            try:
-                write_scratch(rows, task.out.with_name(f"{task.out.stem}-{files:04d}.parquet"))
-            except OSError as error:  # counted on, as `run_records` does: the quarantine still gets written
-                result.error = error
-            result.rows += rows.num_rows
-            tables, files = [], files + 1
-
-    position = 0
-    for batch in con.sql(_select()).to_arrow_reader(_ROWS_PER_FILE):
-        if position + batch.num_rows > len(row_lines):
-            raise _Unpaired
-        numbers = row_lines[position : position + batch.num_rows]
-        position += batch.num_rows
-        route = batch.column("route").to_numpy(zero_copy_only=False)
-        routed[numbers[route]] = True
-        accepted = batch.filter(pc.invert(batch.column("route")))
-        if accepted.num_rows:
-            result.read += accepted.num_rows
-            tables.append(_rows(accepted, task, part, numbers[~route] + part.first_line, result))
-            tell(accepted.num_rows)
-        if sum(table.num_rows for table in tables) >= _ROWS_PER_FILE:
-            flush()
-    if position != len(row_lines):
-        raise _Unpaired
-    flush()
-
-
-class _Unpaired(Exception):
-    """DuckDB's rows do not pair one to one with the lines: the part goes the per-record way."""

@@ -1,11 +1,12 @@
 """How the source becomes rows: `python` (the per-record stages on this machine's cores), `dask`
-(the same on a Dask cluster), or `columnar` (DuckDB normalises the dump; see `columnar`).
+(the columnar stage on a Dask cluster), or `columnar` (typed columns normalised by SQL; see
+`columnar`).
 
-`python` and `dask` cut the source into the same parts and run the same function,
-`batches.run_part`, on each; `columnar` reads each file as one part with `columnar.run_columnar_part`
-and sends the lines it cannot read exactly through `run_part`'s own stages. All give back the parts'
-results in source order, so the quarantine, the counts and the rows do not depend on the engine,
-the number of workers or the part size.
+All three cut the source into the same parts. `python` runs `batches.run_part` on each, on this
+machine's cores; `columnar` and `dask` run `columnar.run_columnar_part`, which sends the lines it
+cannot read exactly through `run_part`'s own stages, on this machine's cores or on a Dask
+cluster. All give back the parts' results in source order, so the quarantine, the counts and the
+rows do not depend on the engine, the number of workers or the part size.
 
 With `dask`, every worker reads its part from the source path and writes its rows into the work
 folder, so on a real cluster both must be on storage every worker mounts at the same path (NFS, a
@@ -71,9 +72,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _local(tasks: list[Task], workers: int) -> Iterator[PartResult]:
+def _local(tasks: list[Task], workers: int, run: Callable[[Task], PartResult]) -> Iterator[PartResult]:
     if workers <= 1 or len(tasks) <= 1:
-        yield from map(run_part, tasks)
+        yield from map(run, tasks)
         return
     # Spawned, not forked: safe where forking a process with running threads is not, and, unlike
     # a fork server, nothing stays behind once the pool is done (a fork server would keep its
@@ -83,7 +84,7 @@ def _local(tasks: list[Task], workers: int) -> Iterator[PartResult]:
         min(workers, len(tasks)), mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
     ) as pool:
         try:
-            yield from pool.map(run_part, tasks)
+            yield from pool.map(run, tasks)
         except BrokenProcessPool:
             raise UsageError(
                 "a worker process ended abruptly (killed, or out of memory?): run again with "
@@ -111,7 +112,7 @@ def _dask(tasks: list[Task], scheduler: str | None) -> Iterator[PartResult]:
         except (OSError, TimeoutError) as error:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     try:
-        futures = client.map(run_part, tasks, pure=False)
+        futures = client.map(run_columnar_part, tasks, pure=False)
         for future in futures:  # in source order
             yield future.result()
     finally:
@@ -126,17 +127,13 @@ def run_tasks(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> Iterator[PartResult]:
-    """Each task's result, in the tasks' order. The columnar engine also tells `progress` how many
-    records it has read as it reads a part."""
+    """Each task's result, in the tasks' order."""
     if engine is Engine.DASK:
         yield from _dask(tasks, scheduler)
-    elif engine is Engine.COLUMNAR:
-        for task in tasks:  # one file at a time; DuckDB uses the cores
-            yield run_columnar_part(task, threads=workers, progress=progress)
     else:
-        yield from _local(tasks, workers or os.cpu_count() or 1)
+        run = run_columnar_part if engine is Engine.COLUMNAR else run_part
+        yield from _local(tasks, workers or os.cpu_count() or 1, run)
 
 
 def run_batches(

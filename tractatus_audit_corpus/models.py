@@ -174,6 +174,14 @@ def _broken(table: pa.Table) -> dict[str, pa.Array]:
     return broken
 
 
+def broken_rows(table: pa.Table) -> np.ndarray:
+    """A bool per stored `full` row: whether it breaks any constraint of `FullRow`."""
+    broken = np.zeros(len(table), bool)
+    for mask in _broken(table).values():
+        broken |= pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    return broken
+
+
 def check_rows(table: pa.Table) -> None:
     """Check stored `full` rows against `FullRow`'s constraints, column by column, with Arrow.
 

@@ -100,10 +100,11 @@ class AuditPlugin:
         parser.add_argument(
             "--engine",
             choices=[engine.value for engine in Engine],
-            default=Engine.PYTHON.value,
-            help="how the source becomes rows: the per-record stages on this machine's cores (python, "
-            "the default), on a Dask cluster (dask), or DuckDB over each dump, sending the lines it "
-            "cannot read exactly through the per-record stages (columnar)",
+            default=Engine.COLUMNAR.value,
+            help="how the source becomes rows, on this machine's cores: each dump decoded into typed "
+            "columns and normalised by SQL, the lines it cannot read exactly going through the "
+            "per-record stages (columnar, the default), or every record through the per-record "
+            "stages (python); or the columnar stage on a Dask cluster (dask)",
         )
         parser.add_argument(
             "--scheduler",
@@ -115,8 +116,7 @@ class AuditPlugin:
             "--workers",
             type=positive,
             metavar="N",
-            help="with --engine python: how many processes; with columnar: DuckDB's threads "
-            "(default: one per core)",
+            help="with --engine columnar or python: how many worker processes (default: one per core)",
         )
         parser.add_argument(
             "--lines-per-part",

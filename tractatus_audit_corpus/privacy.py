@@ -25,6 +25,7 @@ __all__ = [
     "VIOLATION_READ",
     "AllowListEntry",
     "account_dropped",
+    "leaves",
 ]
 
 
@@ -174,7 +175,7 @@ _NOT_IN_SCHEMA_METADATA = frozenset(
 _CONTAINERS = (dict, list)  # a tuple: `isinstance` tests it faster than a union
 
 
-def _leaves(value: Any) -> int:
+def leaves(value: Any) -> int:
     """How many values a dropped field held: one per scalar, at any depth (an empty container is one)."""
     if isinstance(value, dict):
         items: Any = value.values()
@@ -184,7 +185,7 @@ def _leaves(value: Any) -> int:
         return 1
     total = 0
     for item in items:  # a scalar is counted here, without a call
-        total += _leaves(item) if isinstance(item, _CONTAINERS) else 1
+        total += leaves(item) if isinstance(item, _CONTAINERS) else 1
     return total or 1
 
 
@@ -227,7 +228,7 @@ def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, 
         if value is not None:
             reason = reasons.get(key, "unknown_field")
             if reason is not None:
-                counts[reason] = counts.get(reason, 0) + _leaves(value)
+                counts[reason] = counts.get(reason, 0) + leaves(value)
     metadata = doc.get("metadata") if "metadata" in READ_FIELDS[shape] else None
     if isinstance(metadata, dict):
         reasons = METADATA_REASONS[service]
@@ -239,13 +240,13 @@ def account_dropped(doc: dict[str, Any], shape: SourceFormat, service: Service, 
                 if not isinstance(value, _CONTAINERS):
                     continue
                 reason = "unknown_metadata_key"
-            counts[reason] = counts.get(reason, 0) + _leaves(value)
+            counts[reason] = counts.get(reason, 0) + leaves(value)
     for violation in doc.get("violations") or ():
         if isinstance(violation, dict):
             for key, value in violation.items():
                 if key in VIOLATION_READ or value in (None, ""):
                     continue
                 reason = "bookkeeping" if key == "_id" else "free_text"
-                counts[reason] = counts.get(reason, 0) + _leaves(value)
+                counts[reason] = counts.get(reason, 0) + leaves(value)
     for reason, count in counts.items():
         tally.add(reason, count)

@@ -34,6 +34,7 @@ __all__ = [
     "pressure_of",
     "rule_ids",
     "service_of",
+    "split_rule_ids",
     "verdict_of",
     "violations_of",
 ]
@@ -49,7 +50,7 @@ def member(enum: type[E], value: object) -> E | None:
     return enum._value2member_map_.get(value) if isinstance(value, str) else None  # type: ignore[return-value]
 
 
-def _rule_ids(values: Iterable[Any]) -> tuple[list[str], int]:
+def split_rule_ids(values: Iterable[Any]) -> tuple[list[str], int]:
     """The rule ids among `values`, each once, in order; and how many values were not rule ids."""
     kept: list[str] = []
     dropped = 0
@@ -64,7 +65,7 @@ def _rule_ids(values: Iterable[Any]) -> tuple[list[str], int]:
 
 # A service checks the same few lists of rules again and again: each list's reading is kept.
 # Equal keys read alike: values that are not strings (1, 1.0, True) are all dropped.
-_read_list = functools.lru_cache(maxsize=4096)(_rule_ids)
+_read_list = functools.lru_cache(maxsize=4096)(split_rule_ids)
 
 
 def rule_ids(values: list[Any], tally: Tally, counter: str) -> list[str]:
@@ -74,7 +75,7 @@ def rule_ids(values: list[Any], tally: Tally, counter: str) -> list[str]:
     try:
         kept, dropped = _read_list(tuple(values))
     except TypeError:  # an object or a list among the values: nothing to key on
-        kept, dropped = _rule_ids(values)
+        kept, dropped = split_rule_ids(values)
     tally.add(counter, dropped)
     return list(kept)  # the kept reading is shared: the row gets its own list
 

@@ -86,7 +86,12 @@ def test_dask_on_a_local_two_worker_cluster_gives_the_local_release(
     # The design gives more than the same content: the same bytes, but for the manifest's word on
     # which engine read the source.
     assert release_contents(distributed, engine=False) == release_contents(local, engine=False)
-    assert json.loads((distributed / "MANIFEST.json").read_text())["options"]["engine"] == {"name": "dask"}
+    # Dask runs the columnar stage on each part: it routes what `--engine columnar` routes.
+    columnar = tmp_path / "columnar"
+    assert run(*audit_export(sample_source, columnar, "--demo-key", "--engine", "columnar")).returncode == 0
+    engine = json.loads((distributed / "MANIFEST.json").read_text())["options"]["engine"]
+    routed = json.loads((columnar / "MANIFEST.json").read_text())["options"]["engine"]["routed_records"]
+    assert engine == {"name": "dask", "routed_records": routed} and 0 < routed < 1_000
 
 
 @pytest.mark.parametrize(
