@@ -10,7 +10,7 @@ type the gate cannot read as text is itself a finding (`unscannable_column`), ne
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,20 +72,29 @@ def _fingerprints(values: list[str]) -> np.ndarray:
     return prints
 
 
-_HASHES = (hashlib.md5, hashlib.sha1, hashlib.sha256)
+_HASHES = ("md5", "sha1", "sha256")
+
+
+@functools.cache
+def _hasher() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={"threads": 1})
 
 
 def _digest_prefixes(values: list[str]) -> np.ndarray:
-    """The first 64 bits of the md5, sha1 and sha256 digests of each of `values`."""
-    return np.fromiter(
-        (
-            int.from_bytes(new(value.encode(), usedforsecurity=False).digest()[:8], "big")
-            for value in values
-            for new in _HASHES
-        ),
-        dtype=np.uint64,
-        count=len(values) * len(_HASHES),
-    )
+    """The first 64 bits of the md5, sha1 and sha256 digests of each of `values`' UTF-8, each
+    value's three in a row. By DuckDB, on all the values at once: twice as fast as `hashlib`
+    value by value, and a source has several identifiers a record."""
+    if not values:
+        return np.empty(0, dtype=np.uint64)
+    heads = ", ".join(f"('0x' || {name}(value)[1:16])::UBIGINT AS {name}" for name in _HASHES)
+    con = _hasher().cursor()  # a cursor of its own: safe in a thread of a Dask worker too
+    try:
+        con.register("identifiers", pa.table({"value": pa.array(values, pa.string())}))
+        found = con.execute(f"SELECT {heads} FROM identifiers").fetchnumpy()  # noqa: S608
+    finally:
+        con.close()
+    prefixes: np.ndarray = np.stack([found[name] for name in _HASHES], axis=1).astype(np.uint64)
+    return prefixes.reshape(-1)
 
 
 def _powers(base: int, count: int) -> np.ndarray:
@@ -167,6 +177,7 @@ class Identifiers:
     """The raw identifiers of a source (session ids, user ids, IPs…) and their unkeyed hashes, as
     fingerprints. Workers fill one each; `update` merges them.
 
+    >>> import hashlib
     >>> ids = Identifiers(["2025-10-07-001", "203.0.113.7", "s-1"])
     >>> [ids.in_text(t) for t in ("session 2025-10-07-001 ended", "from 203.0.113.70", "s-1", "")]
     [True, True, False, False]

@@ -21,6 +21,7 @@ from tractatus_datasets.errors import ProblemsFound
 from tractatus_datasets.gate import (
     MIN_IDENTIFIER_LENGTH,
     Identifiers,
+    _digest_prefixes,
     _fingerprint,
     _fingerprints,
     _texts,
@@ -257,6 +258,17 @@ def test_fingerprints_of_many_values_are_each_values_fingerprint(values: list[st
     assert _fingerprints(values).tolist() == [_fingerprint(value) for value in values]
     lone = "id-\ud800-7"  # half a UTF-16 pair, as a JSON escape can give
     assert _fingerprints([*values, lone]).tolist()[-1] == _fingerprint(lone)
+
+
+@given(values=st.lists(st.text(min_size=1, max_size=40), max_size=20))
+def test_digest_prefixes_of_many_values_are_each_values_digests(values: list[str]) -> None:
+    """DuckDB's digests, all values at once, are hashlib's, value by value, in the same order."""
+    expected = [
+        int.from_bytes(hashlib.new(name, value.encode()).digest()[:8], "big")
+        for value in values
+        for name in ("md5", "sha1", "sha256")
+    ]
+    assert _digest_prefixes(values).tolist() == expected
 
 
 def test_a_shard_is_scanned_row_group_by_row_group_with_rows_counted_across_groups(tmp_path: Path) -> None:
