@@ -34,7 +34,7 @@ from tractatus_datasets.previous import open_previous
 from tractatus_datasets.progress import progress_bar
 from tractatus_datasets.records import MAX_RECORD_BYTES, RawRecord
 from tractatus_datasets.release import check_version, staged_release
-from tractatus_datasets.sources import Source, discover, plan_parts, read_records
+from tractatus_datasets.sources import PlannedParts, Source, discover, read_records
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
 __all__ = ["CONFIGS", "SPEC", "AuditOptions", "IncidentLinks", "export_audit"]
@@ -126,14 +126,14 @@ class _Collected:
 def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quarantine) -> _Collected:
     """Run the per-record stages on the chosen engine; rows go to `folder`, one file per part."""
     folder.mkdir()
+    collected = _Collected(digest="")
     if source.uri is not None:
         digest = hashlib.sha256()
         records = _hashed(read_records(source), digest)
         results = run_batches(records, audit.key, audit.time_granularity, folder, audit.lines_per_part)
-        collected = _Collected(digest="")
     else:
-        parts, files_digest = plan_parts(source, audit.lines_per_part)
-        tasks = [
+        planned = PlannedParts(source, audit.lines_per_part)  # the workers start on the first parts
+        tasks = (
             Task(
                 part,
                 audit.key,
@@ -141,10 +141,9 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
                 source.max_record_bytes,
                 folder / f"part-{part.index:06d}.parquet",
             )
-            for part in parts
-        ]
+            for part in planned
+        )
         results = run_tasks(tasks, audit.engine, workers=audit.workers, scheduler=audit.scheduler)
-        collected = _Collected(digest=files_digest)
     with progress_bar(desc="Reading records", unit=" records") as bar:
         for result in results:
             collected.read += result.read
@@ -158,8 +157,7 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
             collected.dropped.merge(result.dropped)
             collected.identifiers.update(result.identifiers)
             bar.update(result.read)
-    if source.uri is not None:
-        collected.digest = "sha256:" + digest.hexdigest()
+    collected.digest = "sha256:" + digest.hexdigest() if source.uri is not None else planned.digest
     return collected
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from enum import StrEnum
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from tractatus_audit_corpus.batches import PartResult, Task, run_part, run_records
@@ -72,19 +72,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _local(tasks: list[Task], workers: int, run: Callable[[Task], PartResult]) -> Iterator[PartResult]:
-    if workers <= 1 or len(tasks) <= 1:
-        yield from map(run, tasks)
+def _local(tasks: Iterable[Task], workers: int, run: Callable[[Task], PartResult]) -> Iterator[PartResult]:
+    """Each task's result, in order. Tasks are handed to the workers as they come, so the first
+    run while the later ones are still being planned; one task alone runs in this process."""
+    tasks = iter(tasks)
+    first = list(islice(tasks, 2))
+    if workers <= 1 or len(first) <= 1:
+        yield from map(run, chain(first, tasks))
         return
     # Spawned, not forked: safe where forking a process with running threads is not, and, unlike
     # a fork server, nothing stays behind once the pool is done (a fork server would keep its
     # imports, some 160 MB, resident through every later stage).
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        min(workers, len(tasks)), mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+        workers, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
     ) as pool:
         try:
-            yield from pool.map(run, tasks)
+            yield from pool.map(run, chain(first, tasks))
         except BrokenProcessPool:
             raise UsageError(
                 "a worker process ended abruptly (killed, or out of memory?): run again with "
@@ -95,7 +99,7 @@ def _local(tasks: list[Task], workers: int, run: Callable[[Task], PartResult]) -
             raise
 
 
-def _dask(tasks: list[Task], scheduler: str | None) -> Iterator[PartResult]:
+def _dask(tasks: Iterable[Task], scheduler: str | None) -> Iterator[PartResult]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - dask is a declared dependency
@@ -112,7 +116,7 @@ def _dask(tasks: list[Task], scheduler: str | None) -> Iterator[PartResult]:
         except (OSError, TimeoutError) as error:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     try:
-        futures = client.map(run_columnar_part, tasks, pure=False)
+        futures = client.map(run_columnar_part, list(tasks), pure=False)
         for future in futures:  # in source order
             yield future.result()
     finally:
@@ -122,7 +126,7 @@ def _dask(tasks: list[Task], scheduler: str | None) -> Iterator[PartResult]:
 
 
 def run_tasks(
-    tasks: list[Task],
+    tasks: Iterable[Task],
     engine: Engine,
     *,
     workers: int | None = None,

@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tractatus_datasets.errors import UsageError
 from tractatus_datasets.records import (
     MAX_RECORD_BYTES,
@@ -30,6 +32,7 @@ from tractatus_datasets.records import (
 
 __all__ = [
     "Part",
+    "PlannedParts",
     "Source",
     "discover",
     "files_digest",
@@ -175,41 +178,63 @@ class Part:
 
 def _line_parts(
     file: SourceFile, first_index: int, lines_per_part: int, chunks: Iterable[bytes]
-) -> list[Part]:
-    """Cut a line-per-record file, read as `chunks`, every `lines_per_part` lines."""
-    parts: list[Part] = []
-    start, line, lines, offset = 0, 1, 0, 0
+) -> Iterator[Part]:
+    """Cut a line-per-record file, read as `chunks`, every `lines_per_part` lines, each part
+    given as soon as its last line has been read."""
+    index, start, line, lines, offset = first_index, 0, 1, 0, 0  # `lines`: read of the next part
     for chunk in chunks:
-        position = 0
-        while (needed := lines_per_part - lines) <= chunk.count(b"\n", position):
-            for _ in range(needed):
-                position = chunk.index(b"\n", position) + 1
-            stop = offset + position
-            parts.append(Part(first_index + len(parts), file, start, stop, line))
-            start, line, lines = stop, line + lines_per_part, 0
-        lines += chunk.count(b"\n", position)
+        newlines = np.flatnonzero(np.frombuffer(chunk, np.uint8) == ord("\n"))
+        cuts = newlines[lines_per_part - lines - 1 :: lines_per_part]  # each part's last newline
+        for cut in cuts.tolist():
+            stop = offset + cut + 1
+            yield Part(index, file, start, stop, line)
+            index, start, line = index + 1, stop, line + lines_per_part
+        lines += len(newlines) - len(cuts) * lines_per_part
         offset += len(chunk)
-    if offset > start or not parts:
-        parts.append(Part(first_index + len(parts), file, start, None, line))
-    return parts
+    if offset > start or index == first_index:
+        yield Part(index, file, start, None, line)
+
+
+class PlannedParts:
+    """The parts of a file source, in order, planned while they are iterated, so that workers can
+    start on the first parts while the rest of the files is still being read; and, once iterated
+    to the end, the digest of the files (`source_digest`), from the same single pass."""
+
+    def __init__(self, source: Source, lines_per_part: int) -> None:
+        if source.uri is not None:
+            raise ValueError("a live collection is read by the driver, not in parts")
+        self.source, self.lines_per_part = source, lines_per_part
+        self._digest: str | None = None
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            raise RuntimeError("the files' digest is known once every part has been planned")
+        return self._digest
+
+    def __iter__(self) -> Iterator[Part]:
+        digest = hashlib.sha256()
+        index = 0
+        for file in self.source.files:
+            chunks = _digested(digest, file.name, file.path)
+            json_array = is_json_array(file, self.source.json_array)
+            if json_array or file.path.name.endswith(".gz"):
+                for _ in chunks:
+                    pass
+                yield Part(index, file, json_array=json_array)
+                index += 1
+            else:
+                for part in _line_parts(file, index, self.lines_per_part, chunks):
+                    yield part
+                    index = part.index + 1
+        self._digest = "sha256:" + digest.hexdigest()
 
 
 def plan_parts(source: Source, lines_per_part: int) -> tuple[list[Part], str]:
     """The parts of a file source, in order, and its digest (`source_digest`), in one pass."""
-    if source.uri is not None:
-        raise ValueError("a live collection is read by the driver, not in parts")
-    digest = hashlib.sha256()
-    parts: list[Part] = []
-    for file in source.files:
-        chunks = _digested(digest, file.name, file.path)
-        json_array = is_json_array(file, source.json_array)
-        if json_array or file.path.name.endswith(".gz"):
-            parts.append(Part(len(parts), file, json_array=json_array))
-            for _ in chunks:
-                pass
-        else:
-            parts += _line_parts(file, len(parts), lines_per_part, chunks)
-    return parts, "sha256:" + digest.hexdigest()
+    planned = PlannedParts(source, lines_per_part)
+    parts = list(planned)
+    return parts, planned.digest
 
 
 def read_part(part: Part, limit: int) -> Iterator[RawRecord]:

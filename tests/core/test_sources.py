@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from bson import ObjectId, json_util
@@ -15,7 +16,14 @@ from hypothesis import strategies as st
 
 from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.records import EJSON_OPTIONS, _object_hook, loads
-from tractatus_datasets.sources import discover, read_records, source_digest
+from tractatus_datasets.sources import (
+    PlannedParts,
+    _line_parts,
+    discover,
+    plan_parts,
+    read_records,
+    source_digest,
+)
 
 DOCS = [
     {
@@ -276,3 +284,42 @@ def test_the_fast_parse_gives_what_the_bson_hook_gives(
 )
 def test_texts_msgspec_reads_otherwise_are_parsed_as_json_does(text: str) -> None:
     assert _parsed(text) == _parsed_slowly(text)
+
+
+@given(
+    lines=st.lists(st.binary(max_size=4).map(lambda b: b.replace(b"\n", b"")), max_size=30),
+    last_newline=st.booleans(),
+    lines_per_part=st.integers(1, 6),
+    chunk=st.integers(1, 9),
+)
+def test_parts_end_every_n_lines_wherever_the_chunks_are_cut(
+    lines: list[bytes], last_newline: bool, lines_per_part: int, chunk: int
+) -> None:
+    """A part ends after every `lines_per_part`-th line and knows its first line's number, whatever
+    chunks the file was read in; the rest of the file, if any, is the last part."""
+    data = b"\n".join(lines) + (b"\n" if last_newline and lines else b"")
+    file = SimpleNamespace()
+    chunks = [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    got = [(p.index, p.start, p.stop, p.first_line) for p in _line_parts(file, 3, lines_per_part, chunks)]  # type: ignore[arg-type]
+    ends = [i + 1 for i, byte in enumerate(data) if byte == ord("\n")]
+    stops = ends[lines_per_part - 1 :: lines_per_part]
+    starts = [0, *stops]
+    expected = [
+        (3 + i, start, stop, 1 + i * lines_per_part)
+        for i, (start, stop) in enumerate(zip(starts, stops, strict=False))
+    ]
+    if len(data) > starts[-1] or not stops:
+        expected.append((3 + len(stops), starts[-1], None, 1 + len(stops) * lines_per_part))
+    assert got == expected
+
+
+def test_parts_are_planned_while_iterated_and_the_digest_comes_at_the_end(tmp_path: Path) -> None:
+    (tmp_path / "auditLogs.json").write_bytes(b"{}\n" * 7)
+    source = discover(str(tmp_path))
+    planned = PlannedParts(source, 3)
+    parts = iter(planned)
+    assert next(parts).stop == 9
+    with pytest.raises(RuntimeError, match="once every part has been planned"):
+        _ = planned.digest
+    assert [(p.start, p.stop, p.first_line) for p in parts] == [(9, 18, 4), (18, None, 7)]
+    assert planned.digest == source_digest(source) == plan_parts(source, 3)[1]
