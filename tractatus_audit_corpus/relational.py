@@ -239,9 +239,12 @@ def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived:
         "$boundary::VARCHAR[] AS _rare_boundary, $rule_ids::VARCHAR[] AS _rare_rule_ids",
         strings,
     )
+    # A column without rare values is read as it is: most releases have none, and every config
+    # reads the view.
     swaps = {
         column: f"CASE WHEN {tests[column]} THEN {other} ELSE {column} END"
         for column, other in scalar.items()
+        if rare[column]
     }
     rare_mask = sum(1 << value for value in rare["service"])
     other_bit = 1 << _code(Service.OTHER)
@@ -272,8 +275,7 @@ def _finish(con: duckdb.DuckDBPyConnection, rare: dict[str, list[Any]], derived:
     new_columns = {
         **{name: name for name in _FULL},
         **swaps,
-        "rules_checked": rules,
-        "violated_rules": violated,
+        **({"rules_checked": rules, "violated_rules": violated} if rare["rule_ids"] else {}),
         "coordination": "coordinations.coordination",
     }
     select_new = ", ".join(f"{expression} AS {name}" for name, expression in new_columns.items())
