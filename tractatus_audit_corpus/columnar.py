@@ -197,12 +197,18 @@ _READ_METADATA: dict[str, Any] = {
 _ANY_METADATA = sorted(
     {key for reasons in METADATA_REASONS.values() for key in reasons} - set(_READ_METADATA)
 )
-_ANY_METADATA_REASONS = []
-for _key in _ANY_METADATA:
-    _why = {reasons.get(_key, "unknown_metadata_key") for reasons in METADATA_REASONS.values()}
-    if len(_why) != 1:
-        raise RuntimeError(f"metadata key {_key!r} is dropped for some services and read for others")
-    _ANY_METADATA_REASONS.append(_why.pop())
+
+
+def _uniform_reason(key: str) -> str | None:
+    """Why a metadata key that holds any value is dropped: the same for every service (None: a
+    key some service reads, counted only when it holds a nested value), or the decode is wrong."""
+    (why, *others) = {reasons.get(key, "unknown_metadata_key") for reasons in METADATA_REASONS.values()}
+    if others:
+        raise RuntimeError(f"metadata key {key!r} is dropped for some services and read for others")
+    return why
+
+
+_ANY_METADATA_REASONS = [_uniform_reason(key) for key in _ANY_METADATA]
 
 _Meta = msgspec.defstruct(
     "_Meta",
@@ -756,12 +762,10 @@ def _rows(batch: pa.Table, rules: pa.Array, task: Task, result: PartResult) -> t
     sessions = batch.column("session").to_pylist()
     distinct = sorted(set(sessions))
     pseudonym = dict(zip(distinct, key.pseudonyms("session", distinct), strict=True))
-    source_ids = batch.column("source_id").to_pylist()
-    exact = batch.column("exact")
-    seconds = pc.divide(exact, 1_000_000)
+    seconds = pc.divide(batch.column("exact"), 1_000_000)
     coarse = pc.multiply(pc.divide(seconds, step), step)  # whole numbers: `divide` truncates
     columns: dict[str, Any] = {
-        "decision_id": pa.array(key.pseudonyms("decision", source_ids)),
+        "decision_id": pa.array(key.pseudonyms("decision", batch.column("source_id").to_pylist())),
         "timestamp": coarse,
         "session": pa.array([pseudonym[s] for s in sessions]),
         "rules_checked": rules.take(batch.column("rule_at")),
@@ -778,21 +782,15 @@ def _rows(batch: pa.Table, rules: pa.Array, task: Task, result: PartResult) -> t
     if broken.any():
         kept = pa.array(~broken)
         table, batch = table.filter(kept), batch.filter(kept)
-        source_ids = list(itertools.compress(source_ids, kept.to_pylist()))
-        distinct = sorted(set(batch.column("session").to_pylist()))
-    exact = batch.column("exact")
     events, dropped = batch.column("events"), batch.column("dropped")
     _add_counts(result.events, events)
     _add_counts(result.dropped, dropped)
     found = Identifiers()  # folded in as fingerprints, not kept as a growing set of strings
-    found.add_all(distinct)
-    found.add_all(source_ids)
-    for name in ("user", "ip", "agent"):
+    for name in ("session", "source_id", "user", "ip", "agent"):
         found.add_all(pc.unique(batch.column(name)).drop_null().to_pylist())
     result.identifiers.update(found)
-    lines = batch.column("line").to_numpy()
-    seq = (np.int64(part.index) << PART_SHIFT) | lines
-    return with_internal(table, (seq, exact, events, dropped)), np.flatnonzero(broken)
+    seq = (np.int64(part.index) << PART_SHIFT) | batch.column("line").to_numpy()
+    return with_internal(table, (seq, batch.column("exact"), events, dropped)), np.flatnonzero(broken)
 
 
 def _add_counts(tally: Tally, encoded: pa.ChunkedArray) -> None:
