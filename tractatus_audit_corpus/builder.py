@@ -123,10 +123,17 @@ class _Collected:
     routed: int = 0  # records the columnar engine sent through the per-record stages
 
 
-def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quarantine) -> _Collected:
-    """Run the per-record stages on the chosen engine; rows go to `folder`, one file per part."""
+def _collect(source: Source, audit: AuditOptions, scratch: Path, quarantine: Quarantine) -> _Collected:
+    """Run the per-record stages on the chosen engine; rows go to `scratch/rows`, one file per
+    part, and the identifiers' fingerprints, folded together, to `scratch/identifiers`.
+
+    Each part's fingerprints wait in files of their own until the workers are done, and are folded
+    together only then: so this process does not grow with the source (by 32 bytes an identifier)
+    while the workers are at their peak."""
+    folder, waiting = scratch / "rows", scratch / "identifier-parts"
     folder.mkdir()
     collected = _Collected(digest="")
+    parts: list[Identifiers] = []
     if source.uri is not None:
         digest = hashlib.sha256()
         records = _hashed(read_records(source), digest)
@@ -155,8 +162,12 @@ def _collect(source: Source, audit: AuditOptions, folder: Path, quarantine: Quar
                 raise result.error
             collected.events.merge(result.events)
             collected.dropped.merge(result.dropped)
-            collected.identifiers.update(result.identifiers)
+            parts.append(result.identifiers.keep_on_disk(waiting / f"{len(parts):06d}"))
             bar.update(result.read)
+    for part in parts:
+        collected.identifiers.update(part)
+    collected.identifiers.keep_on_disk(scratch / "identifiers")  # searched only by the gate
+    shutil.rmtree(waiting, ignore_errors=True)
     collected.digest = "sha256:" + digest.hexdigest() if source.uri is not None else planned.digest
     return collected
 
@@ -216,9 +227,7 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
         quarantine = Quarantine(staging.quarantine, audit.on_bad_record)
         try:
             with stage("read, normalise, anonymise, validate"):
-                collected = _collect(source, audit, staging.scratch / "rows", quarantine)
-                # Folded in now, while this process holds little else; searched only by the gate.
-                collected.identifiers.keep_on_disk(staging.scratch / "identifiers")
+                collected = _collect(source, audit, staging.scratch, quarantine)
         finally:
             quarantine.close()
         if not collected.rows:
