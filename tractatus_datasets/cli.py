@@ -303,7 +303,7 @@ def _run(args: argparse.Namespace, plugins: dict[str, DatasetPlugin]) -> None:
                 built.append((plugins[name], args.out / out.relative_to(staging.folder), manifest))
         for plugin, out, manifest in built:
             print(export_summary(manifest, out, plugin))
-        print("Every config of every release loaded with datasets.load_dataset. Published, they load as:")
+        print("Every config of every release opened with datasets.load_dataset. Published, they load as:")
         for plugin, _, manifest in built:
             print("\n".join(f"    {line}" for line in load_lines(plugin.spec, manifest.version)))
         for plugin, out, _ in built:

@@ -4,8 +4,9 @@ What is checked: the manifest reads and names this dataset and schema; the card,
 `CHANGELOG.md` and `croissant.json` are there and name the manifest's version; every shard it lists is
 there with its sha256, row count and the config's Arrow schema (features included), and no other
 Parquet file is; the card's YAML declares exactly the spec's configs, each `data_files` pattern
-matches files and every shard is matched; the leak gate finds nothing; and a fresh
-`datasets.load_dataset` of every config gives the promised features and rows.
+matches files and every shard is matched; the leak gate finds nothing; and `datasets`, opening
+every config afresh, resolves it to files holding the promised rows, with the promised features,
+and streams its first row (`loadcheck`).
 This is what the dataset repositories' CI runs on every push, and what `publish` runs first.
 """
 
