@@ -17,7 +17,6 @@ import pytest
 
 from tests.audit import shapes
 from tests.helpers import audit_export, run
-from tractatus_audit_corpus.sample import write_sample
 
 
 def _small_disk(limit: int) -> Callable[[], None]:
@@ -123,19 +122,6 @@ def test_a_full_disk_while_writing_shards(source: Path) -> None:
     assert lines[0].endswith("): free some space on that disk, or choose an --out on another one")
     # The quarantine of what was read is kept, as after any failed run; no release, no work folder.
     assert sorted(p.name for p in source.parent.iterdir()) == ["release.quarantine.jsonl", "source"]
-
-
-def test_a_full_disk_while_loading_the_release_back(tmp_path: Path) -> None:
-    write_sample(tmp_path / "sample", records=600, credentials=False)
-    out = tmp_path / "release"
-    # Room for every shard (the largest is about 30 kB) but not for the load check's Arrow cache.
-    code, lines = export(tmp_path / "sample", out, "--demo-key", preexec_fn=_small_disk(60_000))
-    assert code == 2 and len(lines) == 1, lines
-    assert lines[0] == (
-        f"error: no space left to write under {out} (File too large): free some space on that disk, "
-        "or choose an --out on another one"
-    )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sample"]
 
 
 def test_debug_shows_the_traceback(source: Path) -> None:

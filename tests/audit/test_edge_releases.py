@@ -13,7 +13,7 @@ from bson import ObjectId, json_util
 from tests.helpers import export
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.errors import ProblemsFound, UsageError
-from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE, check_loadable
+from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE, _check_config, check_loadable
 
 
 def calm_dump(folder: Path, count: int) -> Path:
@@ -99,3 +99,15 @@ def test_the_load_check_reports_a_broken_release(tmp_path: Path) -> None:
         ("data/full", "load_dataset failed"),
         ("data/aggregated", "loaded 1 rows, manifest says 3"),
     ]
+
+
+def test_the_load_check_opens_every_config_without_converting_its_rows(tmp_path: Path) -> None:
+    """What `validate` hashed and the gate read is not converted again into an Arrow cache."""
+    out = tmp_path / "release"
+    manifest = export(calm_dump(tmp_path / "source", 7), out)
+    cache = tmp_path / "cache"
+    for config in SPEC.configs:
+        assert _check_config(out, config, manifest.counts.rows_by_config[config.name], str(cache)) == []
+    assert [path.name for path in cache.rglob("*.arrow")] == []
+    assert datasets.load_dataset(str(out), "full", split="train", cache_dir=str(cache)).num_rows == 7
+    assert len(list(cache.rglob("*.arrow"))) == 1  # what a full load would have written
