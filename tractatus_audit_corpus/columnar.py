@@ -14,7 +14,7 @@ How one part becomes rows:
    wrappers the decode took is routed (`bson` would read any other wrapper).
 3. `_select` turns the typed columns into corpus values by SQL generated from the tables of
    `mapping` and `privacy`, or routes the row when a value is one the SQL does not take exactly as
-   the per-record path would (a non-ASCII boundary or rule id, a pre-2020 or impossible time…).
+   the per-record path would (a non-ASCII boundary, a pre-2020 or impossible time…).
 4. Routed lines are read again by `records` and go through `run_records`, so their rows, quarantine
    reasons and counts are the per-record engine's own.
 
@@ -59,7 +59,6 @@ from tractatus_audit_corpus.privacy import METADATA_REASONS, TOP_LEVEL_REASONS, 
 from tractatus_audit_corpus.readings import LEVELS_BY_NUMBER, SECTION_KEYS, SEVERITY_ORDER, split_rule_ids
 from tractatus_audit_corpus.vocab import (
     BOUNDARIES,
-    RULE_ID_PATTERN,
     Action,
     Domain,
     PressureLevel,
@@ -308,12 +307,13 @@ class _RuleLists:
 
 def _violations(
     items: list[Any], counts: np.ndarray, row: int
-) -> tuple[list[str], list[str | None], list[str], int, int]:
-    """A row's violations: its string entries, every entry's text (None where an object has no
-    string `ruleId`), the objects' severities, how many entries are neither, and how many `$oid`
+) -> tuple[list[str], list[str], int, list[str], int, int]:
+    """A row's violations: its string entries; the rule ids they name, each once, in order, as the
+    per-record engine reads them (`readings.split_rule_ids`), and how many entries name none; the
+    objects' severities; how many entries are neither strings nor objects; and how many `$oid`
     wrappers the objects' `_id`s are. Dropped values go into `counts`."""
     strings: list[str] = []
-    texts: list[str | None] = []
+    texts: list[Any] = []  # None where an object has no string `ruleId`
     severities: list[str] = []
     odd = wrappers = 0
     for item in items:
@@ -336,7 +336,8 @@ def _violations(
                     counts[_REASON["free_text"], row] += _count(value)
         else:
             odd += 1
-    return strings, texts, severities, odd, wrappers
+    ids, dropped = split_rule_ids(texts)
+    return strings, ids, dropped, severities, odd, wrappers
 
 
 def _present(values: Sequence[Any], n: int) -> np.ndarray:
@@ -398,11 +399,11 @@ def _decode(
     _count_dropped(counts[_REASON["free_text"]], [doc.reason for doc in docs])
     _count_dropped(counts[_REASON["free_text"]], [doc.context for doc in docs])
     empty: list[Any] = []
-    v_strings, candidates, v_severities = [empty] * n, [empty] * n, [empty] * n
-    v_odd = np.zeros(n, np.int64)
+    v_strings, v_ids, v_severities = [empty] * n, [empty] * n, [empty] * n
+    v_dropped, v_odd = np.zeros(n, np.int64), np.zeros(n, np.int64)
     violations = [doc.violations for doc in docs]
     for row in np.flatnonzero(np.fromiter(map(bool, violations), bool, n)).tolist():
-        v_strings[row], candidates[row], v_severities[row], v_odd[row], found = _violations(
+        v_strings[row], v_ids[row], v_dropped[row], v_severities[row], v_odd[row], found = _violations(
             violations[row], counts, row
         )
         wrappers[row] += found
@@ -448,7 +449,8 @@ def _decode(
         "agent": agents,
         **{f"m_{key}": values for key, values in zip(_READ_METADATA, read, strict=True)},
         "v_strings": v_strings,
-        "candidates": candidates,
+        "v_ids": v_ids,
+        "v_dropped": v_dropped,
         "v_severities": v_severities,
         "v_odd": v_odd,
         **{f"d_{reason}": counts[slot] for slot, reason in enumerate(_REASONS)},
@@ -481,7 +483,8 @@ _INPUT_SCHEMA = pa.schema(
         ("agent", pa.string()),
         *((f"m_{key}", _ARROW[kind]) for key, kind in _READ_METADATA.items()),
         ("v_strings", pa.list_(pa.string())),
-        ("candidates", pa.list_(pa.string())),
+        ("v_ids", pa.list_(pa.string())),
+        ("v_dropped", pa.int64()),
         ("v_severities", pa.list_(pa.string())),
         ("v_odd", pa.int64()),
         *((f"d_{reason}", pa.int64()) for reason in _REASONS),
@@ -512,12 +515,10 @@ def _column(name: str) -> str:
 
 
 _MACROS = [
-    "CREATE MACRO ordered_distinct(l) AS list_filter(l, lambda x, i: list_position(l, x) = i)",
     # Printable ASCII: what `str.upper()` reads as SQL `upper` does, and `\\d` as `[0-9]`.
     "CREATE MACRO ascii(v) AS regexp_full_match(v, '[ -~]*')",
 ]
 
-_RULE = RULE_ID_PATTERN.removeprefix("^").removesuffix("$")
 _DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\\.[0-9]{1,9})?Z"
 
 
@@ -583,7 +584,6 @@ def _select() -> str:
     rank_severity = "[" + ", ".join(_text(s.value) for s in SEVERITY_ORDER) + "]"
     levels_by_number = "[" + ", ".join(_text(level.value) for level in LEVELS_BY_NUMBER) + "]"
     level_values = _set(level.value for level in PressureLevel)
-    rule = _text(_RULE)
     events = {
         "boundary_section_mismatch": "boundary IS NOT NULL AND section IS NOT NULL AND starts_with(section, '12.') "
         f"AND section IS DISTINCT FROM ({boundary_section})",
@@ -600,7 +600,7 @@ def _select() -> str:
         "verdict_from_allowed_flag": "verdict_decision IS NULL",
         "verdict_from_pressure_level": "from_level",
         "violation_not_understood": "v_odd",
-        "violation_text_dropped": "len(candidates) - len(_violation_ids)",
+        "violation_text_dropped": "v_dropped",
     }
     encode_events = (
         "concat_ws(';', "
@@ -692,15 +692,14 @@ WITH read AS (
         CASE WHEN duration >= 0 THEN duration END AS duration_ms,
         {domain} AS domain,
         CASE WHEN len(v_strings) > 0 THEN list_append(v_severities, {string_severity})
-            ELSE v_severities END AS _severities,
-        list_filter(candidates, lambda x: regexp_full_match(x, {rule})) AS _violation_ids
+            ELSE v_severities END AS _severities
     FROM settled
 ), final AS (
     SELECT *,
         {outcomes} AS outcome,
         CASE WHEN len(_severities) > 0 THEN {rank_severity}[list_max(list_transform(_severities,
             lambda x: {severity_rank})) + 1] END AS severity,
-        ordered_distinct(_violation_ids) AS violated_rules,
+        v_ids AS violated_rules,
         -- A value the SQL cannot take exactly as the per-record path would: that line is routed.
         (NOT regexp_matches(session_raw, '[!-~]')
         OR NOT regexp_matches(action_text, '[!-~]')
@@ -709,7 +708,6 @@ WITH read AS (
         OR (user_oid AND NOT regexp_full_match(user, '[0-9a-f]{{24}}'))
         OR exact IS NULL OR exact < {_EARLIEST_US}
         OR {bad_dates}
-        OR len(list_filter(candidates, lambda x: NOT ascii(x))) > 0
         OR len(list_filter([boundary_top, section_top, m_boundary, m_tractatus_section],
             lambda x: x IS NOT NULL AND (NOT ascii(x) OR x = ''))) > 0
         OR len(list_filter([domain_top, m_quadrant, m_domain], lambda x: NOT ascii(x))) > 0)

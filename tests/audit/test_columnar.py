@@ -112,6 +112,27 @@ def test_a_row_the_model_would_refuse_goes_the_per_record_way(tmp_path: Path) ->
     assert manifest.options["engine"]["routed_records"] == _routed_in_sample(tmp_path / "source") + 1
 
 
+def test_violation_rule_ids_are_read_in_columns_as_the_per_record_engine_reads_them(tmp_path: Path) -> None:
+    # Python's `\d` takes any decimal digit, Arabic-Indic ones included: such an id is a rule id
+    # to both engines, and the columnar one reads it without routing the line.
+    write_sample(tmp_path / "source", records=200, credentials=False)
+    dump = tmp_path / "source" / "auditLogs.json"
+    lines = dump.read_text().splitlines()
+    arabic = "inst_\u0661\u0662"
+    violations = [arabic, {"ruleId": "inst_003", "severity": "HIGH"}, {"ruleId": 7}, "inst_003", "free words"]
+    doc = json.loads(lines[0]) | {"violations": violations}
+    dump.write_text("\n".join([*lines[1:], json.dumps(doc)]) + "\n")
+    _, columnar_ = _both(tmp_path / "source", tmp_path, k=1)
+    assert columnar_.options["engine"]["routed_records"] == _routed_in_sample(tmp_path / "source")
+    full = pq.read_table(tmp_path / "columnar" / "data" / "full").column("violated_rules").to_pylist()
+    assert full.count([arabic, "inst_003"]) == 1
+    lines[0] = json.dumps(json.loads(lines[0]) | {"violations": []})
+    dump.write_text("\n".join([*lines[1:], lines[0]]) + "\n")
+    without = export(tmp_path / "source", tmp_path / "without", engine=Engine.COLUMNAR, k=1)
+    dropped = "violation_text_dropped"
+    assert columnar_.counts.normalisation.get(dropped, 0) - without.counts.normalisation.get(dropped, 0) == 2
+
+
 def test_a_dump_whose_name_reads_as_a_pattern_is_not_read_as_another_file(tmp_path: Path) -> None:
     # As a pattern, `auditLogs[1].json` names `auditLogs1.json`: a dump of as many lines, other records.
     shaped = shapes.write_source(tmp_path / "shapes") / "auditLogs.json"
