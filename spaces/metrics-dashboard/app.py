@@ -445,6 +445,8 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
             "incident-mix": views.mix,
         }
         csvs = {name: _csv(folder, name, frame) for name, frame in plotted.items()}
+        # One bar per incident and period: each named incident has its window, told apart.
+        windows = views.mix.assign(window=views.mix["incident"] + " · " + views.mix["period"])
         return (
             views.status,
             gr.BarPlot(views.pressure, y=y),
@@ -464,7 +466,7 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
             views.events,
             csvs["events"],
             views.incident,
-            views.mix,
+            gr.BarPlot(windows, sort=list(dict.fromkeys(windows["window"]))),
             views.mix,
             csvs["incident-mix"],
         )
@@ -550,11 +552,10 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
             with gr.Tab(f"The {NAMED_INCIDENT} incident", id="incident"):
                 incident = page.markdown(elem_id="incident")
                 mix = gr.BarPlot(
-                    x="period",
+                    x="window",
                     y="share",
                     color="decision",
                     color_map=COLOURS,
-                    sort=["before", "during", "after"],
                     title="Decision mix around each window",
                     elem_id="plot-mix",
                 )

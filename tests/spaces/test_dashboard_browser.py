@@ -184,6 +184,8 @@ def test_dashboard_views_equal_independent_queries(
             "AND decision = 0 AND count IS NOT NULL"
         )[0][0]
         assert table_row(page, "mix", 7)[:2] == ["27027-incident", "after"]  # nothing before the corpus began
+        bars = page.inner_text("#plot-mix").splitlines()  # its axis: one bar per incident and period
+        assert bars[:2] == ["27027-incident · after", "handoff-skipped · during"]
         with page.expect_download() as download:
             page.click("#mix-csv")
         with Path(download.value.path()).open() as file:
