@@ -535,7 +535,7 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
                     y="share_stopped",
                     color="boundary",
                     title="Share blocked or sent to a human, per boundary",
-                    y_lim=[0, 1],
+                    y_lim=[0, 1.05],  # a boundary always stopped (1.0) drawn below the frame, not on it
                     elem_id="plot-boundary-time",
                 )
                 boundary_time_table, boundary_time_csv = table("boundary-time")

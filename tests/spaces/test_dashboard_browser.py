@@ -154,6 +154,10 @@ def test_dashboard_views_equal_independent_queries(
             "WHERE boundary IS NOT NULL AND count IS NOT NULL GROUP BY ALL ORDER BY 1, 2 LIMIT 1"
         )[0]
         assert table_row(page, "boundary-time", 4)[:3] == [period, boundary, number(decisions)]
+        limits = page.evaluate(  # a boundary always stopped (share 1.0) is drawn below the frame's edge
+            "() => window.gradio_config.components.find(c => c.props.elem_id === 'plot-boundary-time').props.y_lim"
+        )
+        assert limits[0] == 0 and limits[1] > 1
         if shots:
             page.screenshot(path=f"{shots}/dashboard-boundaries.png")
 
