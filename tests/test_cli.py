@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import Counter
 from pathlib import Path
@@ -10,8 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import audit_export, make_key, run
+from tests.helpers import audit_export, export, make_key, run
 from tractatus_evolution_log.events import SHIPPED_EVENTS, read_events
+from tractatus_spaces.release import ReleaseError, add_source_arguments, open_sources, space_defaults
 
 
 @pytest.fixture
@@ -129,3 +131,25 @@ def test_export_links_incidents_to_the_shipped_history_or_to_the_given_events(so
     assert result.returncode == 1
     assert "  x.md:1: must start with a '---' line opening the front matter" in result.stderr
     assert not (source.parent / "second").exists()
+
+
+def test_the_simulator_takes_and_looks_for_no_evolution_log(source: Path, tmp_path: Path) -> None:
+    """The simulator shows no event: it takes no `--events` options, and, as a Space, neither
+    downloads the Evolution Log nor opens the one beside its `--data`."""
+    shown = run("simulator", "--help")
+    assert shown.returncode == 0 and "--data" in shown.stdout and "--events" not in shown.stdout
+    refused = run("simulator", "--events", str(tmp_path))
+    assert refused.returncode == 2 and "unrecognized arguments: --events" in refused.stderr
+    parser = argparse.ArgumentParser()
+    add_source_arguments(parser, events=False)
+    args = parser.parse_args([])
+    space_defaults(args, events=False)  # on a Space: neither --data nor --dataset
+    assert sorted(vars(args)) == ["data", "dataset", "host", "port", "revision"]
+    export(source, tmp_path / "audit-decisions")
+    (tmp_path / "evolution-log").mkdir()  # beside it, and no Evolution Log release
+    args = parser.parse_args(["--data", str(tmp_path / "audit-decisions")])
+    assert open_sources(args, with_events=False)[1] is None
+    with_events = argparse.ArgumentParser()
+    add_source_arguments(with_events)
+    with pytest.raises(ReleaseError, match="evolution-log holds no data/incidents"):
+        open_sources(with_events.parse_args(["--data", str(tmp_path / "audit-decisions")]))

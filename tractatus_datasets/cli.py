@@ -189,7 +189,7 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
         "simulator",
         help="the Boundary Decision Simulator in a local web app, with evidence from an audit release",
     )
-    spaces.add_source_arguments(space, default_data=Path("build") / "audit-decisions")
+    spaces.add_source_arguments(space, default_data=Path("build") / "audit-decisions", events=False)
 
     export = commands.add_parser("export", help="export a source into a release folder")
     datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")

@@ -340,7 +340,7 @@ def build_app(simulator: Simulator) -> "gr.Blocks":
 
 def open_simulator(args: argparse.Namespace) -> Simulator:
     """The audit release the arguments name (its `aggregated` config): `--dataset` wins over `--data`."""
-    audit, _ = shared.open_sources(args, config="aggregated")
+    audit, _ = shared.open_sources(args, config="aggregated", with_events=False)
     return Simulator(Aggregates(audit))
 
 
@@ -349,7 +349,7 @@ def launch(simulator: Simulator, host: str = "127.0.0.1", port: int | None = Non
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    shared.run_space("The Tractatus Boundary Decision Simulator.", open_simulator, launch, argv)
+    shared.run_space("The Tractatus Boundary Decision Simulator.", open_simulator, launch, argv, events=False)
 
 
 if __name__ == "__main__":

@@ -153,8 +153,11 @@ def download(dataset: str, revision: str | None) -> Opened:
     return Opened(Path(folder), dataset, revision, Path(folder).name)  # snapshots/<commit>
 
 
-def add_source_arguments(parser: argparse.ArgumentParser, default_data: Path | None = None) -> None:
-    """Which releases to show and where to serve them; every Space and its CLI command share these."""
+def add_source_arguments(
+    parser: argparse.ArgumentParser, default_data: Path | None = None, events: bool = True
+) -> None:
+    """Which releases to show and where to serve them; every Space and its CLI command share these
+    (the Evolution Log's only where the Space shows it: `events`)."""
     parser.add_argument(
         "--data",
         type=Path,
@@ -166,6 +169,19 @@ def add_source_arguments(parser: argparse.ArgumentParser, default_data: Path | N
         "--dataset", metavar="ORG/NAME", help=f"a Hub dataset instead, e.g. {DEFAULT_DATASET}"
     )
     parser.add_argument("--revision", help="with --dataset: a tag such as v1.0.0, a branch or a commit")
+    if events:
+        _add_events_arguments(parser)
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        help="address to serve on (default: 127.0.0.1, this machine only)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), help="default: 7860"
+    )
+
+
+def _add_events_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--events",
         type=Path,
@@ -177,33 +193,24 @@ def add_source_arguments(parser: argparse.ArgumentParser, default_data: Path | N
         "--events-dataset", metavar="ORG/NAME", help=f"the same from the Hub, e.g. {DEFAULT_EVENTS_DATASET}"
     )
     parser.add_argument("--events-revision", help="with --events-dataset")
-    parser.add_argument(
-        "--host",
-        default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        help="address to serve on (default: 127.0.0.1, this machine only)",
-    )
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), help="default: 7860"
-    )
 
 
-def space_defaults(args: argparse.Namespace) -> None:
-    """With neither --data nor --dataset (as on a Space), the Hub releases the Space's variables name."""
+def space_defaults(args: argparse.Namespace, events: bool = True) -> None:
+    """With neither --data nor --dataset (as on a Space), the Hub releases the Space's variables
+    name (the Evolution Log's only with `events`)."""
     if args.data is None and args.dataset is None:
         dataset, revision = VARIABLES["audit-decisions"]
         args.dataset = os.environ.get(dataset, DEFAULT_DATASET)
         args.revision = args.revision or os.environ.get(revision)
-        if args.events is None and args.events_dataset is None:
+        if events and args.events is None and args.events_dataset is None:
             dataset, revision = VARIABLES["evolution-log"]
             args.events_dataset = os.environ.get(dataset, DEFAULT_EVENTS_DATASET)
             args.events_revision = args.events_revision or os.environ.get(revision)
 
 
-def open_sources(args: argparse.Namespace, config: str = "full") -> tuple[Opened, Opened | None]:
-    """The audit release the arguments name (`--dataset`, downloaded, wins over `--data`), which must
-    hold `config`, and the evolution log: `--events`, `--events-dataset`, else the `evolution-log`
-    folder beside a local `--data`, else none."""
-    events: Opened | None = Opened(args.events) if args.events is not None else None
+def _audit(args: argparse.Namespace, config: str) -> Opened:
+    """The audit release the arguments name (`--dataset`, downloaded, wins over `--data`), which
+    must hold `config`."""
     if args.dataset:
         audit = download(args.dataset, args.revision)
     elif args.data is not None:
@@ -212,13 +219,28 @@ def open_sources(args: argparse.Namespace, config: str = "full") -> tuple[Opened
             raise ReleaseError(
                 f"{audit.folder} is not a folder: run `tractatus-datasets demo` first, or pass --data PATH"
             )
-        sibling = audit.folder.parent / "evolution-log"
-        if events is None and not args.events_dataset and sibling.is_dir():
-            events = Opened(sibling)
     else:
         raise ReleaseError("pass --data PATH or --dataset ORG/NAME")
     if not shards(audit.folder, config):
         raise ReleaseError(f"{audit.folder} holds no data/{config}/*.parquet: is it an audit release?")
+    return audit
+
+
+def open_sources(
+    args: argparse.Namespace, config: str = "full", with_events: bool = True
+) -> tuple[Opened, Opened | None]:
+    """The audit release the arguments name (`--dataset`, downloaded, wins over `--data`), which must
+    hold `config`, and, `with_events`, the evolution log: `--events`, `--events-dataset`, else the
+    `evolution-log` folder beside a local `--data`, else none. Without, none is looked for."""
+    events: Opened | None = None
+    if with_events and args.events is not None:
+        events = Opened(args.events)
+    audit = _audit(args, config)
+    if not with_events:
+        return audit, None
+    sibling = args.data.parent / "evolution-log" if args.data is not None and not args.dataset else None
+    if events is None and not args.events_dataset and sibling is not None and sibling.is_dir():
+        events = Opened(sibling)
     if events is None and args.events_dataset:
         events = download(args.events_dataset, args.events_revision)
     if events is not None and not shards(events.folder, "incidents"):
@@ -236,13 +258,15 @@ def run_space(
     opener: Callable[[argparse.Namespace], T],
     launcher: Callable[[T, str, int | None], None],
     argv: Sequence[str] | None = None,
+    events: bool = True,
 ) -> None:
     """A Space's `python app.py`: its arguments (else the Space's variables), what `opener` makes
-    of them, served by `launcher`; a release that cannot be opened exits 2 with one line."""
+    of them, served by `launcher`; a release that cannot be opened exits 2 with one line. Without
+    `events`, the Space takes no Evolution Log arguments and looks for none."""
     parser = argparse.ArgumentParser(description=description)
-    add_source_arguments(parser)
+    add_source_arguments(parser, events=events)
     args = parser.parse_args(argv)
-    space_defaults(args)
+    space_defaults(args, events)
     try:
         opened = opener(args)
     except ReleaseError as error:
