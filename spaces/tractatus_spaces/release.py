@@ -3,8 +3,8 @@ variables), its shards and their `datasets` features, and a DuckDB connection th
 
     >>> parse_date(" 2025-10-25 ", "start")
     datetime.date(2025, 10, 25)
-    >>> sql_paths([Path("it's.parquet")])
-    "['it''s.parquet']"
+    >>> sql_paths([Path("it's.parquet"), Path("v[1]/*.parquet")])
+    "['it''s.parquet', 'v[[]1]/[*].parquet']"
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,9 +105,16 @@ def shards(folder: Path, config: str) -> list[Path]:
     return sorted((folder / "data" / config).glob("*.parquet"))
 
 
+# DuckDB reads a file name holding any of these as a pattern: `x[1]/a.parquet` would read
+# `x1/a.parquet`, another release's file, if there is one. Each becomes a class of itself.
+_GLOB = re.compile(r"([*?\[{}])")
+
+
 def sql_paths(paths: Sequence[Path]) -> str:
-    """A SQL list of file names as string literals, quotes doubled (DDL takes no parameters)."""
-    return "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in paths) + "]"
+    """A SQL list of file names as string literals, quotes doubled (DDL takes no parameters) and
+    pattern characters escaped, so that each names exactly its file."""
+    literal = (_GLOB.sub(r"[\1]", str(path)).replace("'", "''") for path in paths)
+    return "[" + ", ".join(f"'{name}'" for name in literal) + "]"
 
 
 def connect() -> duckdb.DuckDBPyConnection:

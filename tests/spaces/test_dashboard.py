@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 from tests.helpers import export, run
 from tests.spaces.known import DECISIONS, MASKED_CELLS, MASKED_DECISIONS, write_known_source
 from tractatus_dashboard.app import Dashboard, headline, incident_markdown, timeline_html
-from tractatus_spaces.aggregates import BOUNDARIES, Scope
+from tractatus_spaces.aggregates import BOUNDARIES, Aggregates, Scope
 from tractatus_spaces.events import span
 from tractatus_spaces.release import FilterError, Opened
 
@@ -244,3 +245,17 @@ def test_dashboard_command_names_a_missing_release(tmp_path: Path) -> None:
         2,
         f"error: {tmp_path / 'empty'} holds no data/aggregated/*.parquet: is it an audit release?\n",
     )
+
+
+def test_a_release_whose_path_reads_as_a_pattern_is_read_and_no_other(
+    known: Path, demo: Path, tmp_path: Path
+) -> None:
+    """DuckDB reads `v[1]/…` as a pattern, which names `v1/…`: the Spaces escape it."""
+    shutil.copytree(known, tmp_path / "v[1]")
+    shutil.copytree(demo / "audit-decisions", tmp_path / "v1")
+
+    def decisions(folder: Path) -> int:
+        with Aggregates(Opened(folder)).con.cursor() as cursor:
+            return int(cursor.execute("SELECT sum(count) FROM cells").fetchall()[0][0])
+
+    assert decisions(tmp_path / "v[1]") == decisions(known) != decisions(tmp_path / "v1")
