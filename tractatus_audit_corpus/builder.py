@@ -15,15 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from tractatus_audit_corpus.batches import Task
 from tractatus_audit_corpus.card_text import card_content
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
 from tractatus_audit_corpus.engines import LINES_PER_PART, Engine, run_batches, run_tasks
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
 from tractatus_audit_corpus.relational import derive_release
+from tractatus_audit_corpus.vocab import Decision
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.build import write_release
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
+from tractatus_datasets.features import label_order
 from tractatus_datasets.gate import Identifiers
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.links import IncidentWindow
@@ -53,6 +59,25 @@ CONFIGS = (
     ),
 )
 
+
+def summarise(shards: list[Path]) -> dict[str, Any]:
+    """What a page or card quotes about a release, from its `full` shards: decisions, distinct
+    sessions, the UTC days covered, and the decisions of each kind (every label, zero included)."""
+    rows = pa.concat_tables(
+        pq.read_table(path, columns=["timestamp", "session", "decision"]) for path in shards
+    )
+    first, last = (moment.as_py() for moment in pc.min_max(rows["timestamp"]).values())
+    kinds = pc.value_counts(rows["decision"])
+    by_code = dict(zip(kinds.field("values").to_pylist(), kinds.field("counts").to_pylist(), strict=True))
+    return {
+        "decisions": rows.num_rows,
+        "sessions": pc.count_distinct(rows["session"], mode="only_valid").as_py(),
+        "first_day": first.date().isoformat() if first else None,
+        "last_day": last.date().isoformat() if last else None,
+        "by_decision": {member.value: by_code.get(label_order(member), 0) for member in Decision},
+    }
+
+
 SPEC = DatasetSpec(
     name="audit",
     repo_id="tractatus-framework/audit-decisions",
@@ -61,6 +86,7 @@ SPEC = DatasetSpec(
     configs=CONFIGS,
     tags=("ai-governance", "ai-safety", "audit-logs", "tabular", "tractatus"),
     pseudonym_columns=frozenset({"decision_id", "session"}),
+    summarise=summarise,
 )
 
 
@@ -288,6 +314,5 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             previous=previous,
             stages=stage,
             rows_written=open_until_written.close,  # DuckDB's memory back before the gate runs
-            summary=derived.summary,
         )
     return manifest

@@ -62,7 +62,6 @@ class Derived:
     rare_values: dict[str, int] = field(default_factory=dict)
     suppressed: dict[str, int] = field(default_factory=dict)
     last_time: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the latest row's time
-    summary: dict[str, Any] = field(default_factory=dict)  # the release's headline figures
 
 
 def _codes(values: Sequence[int]) -> str:
@@ -319,24 +318,7 @@ def _full(con: duckdb.DuckDBPyConnection, derived: Derived) -> Rows:
         "SELECT count(*), max(timestamp) FROM (SELECT timestamp FROM fresh UNION ALL SELECT timestamp FROM carried)"
     ).fetchall()
     derived.last_time = latest
-    derived.summary = _summary(con)
     return _rows(con, f"SELECT {', '.join(_FULL)} FROM final {_ORDER}", FullRow, count)
-
-
-def _summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """What a page or card quotes about the release: decisions, distinct sessions, the UTC days
-    covered, and the decisions of each kind (every label, zero included)."""
-    (decisions, sessions, first, last), *_ = con.execute(
-        "SELECT count(*), count(DISTINCT session), min(timestamp)::DATE, max(timestamp)::DATE FROM final"
-    ).fetchall()
-    by_code = dict(con.execute("SELECT decision, count(*) FROM final GROUP BY ALL").fetchall())
-    return {
-        "decisions": int(decisions),
-        "sessions": int(sessions),
-        "first_day": first.isoformat(),
-        "last_day": last.isoformat(),
-        "by_decision": {member.value: int(by_code.get(_code(member), 0)) for member in Decision},
-    }
 
 
 def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived) -> Rows:

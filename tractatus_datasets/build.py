@@ -48,7 +48,6 @@ def write_release(
     previous: Previous | None = None,
     stages: Stages | None = None,
     rows_written: Callable[[], None] | None = None,
-    summary: dict[str, Any] | None = None,
 ) -> Manifest:
     """Write everything into `staging.folder`, pass it through the leak gate, and validate it as
     `tractatus-datasets validate` would (which includes a fresh load); exit 1 if either fails.
@@ -58,7 +57,7 @@ def write_release(
     the card and manifest once they are written. With `previous` (the release this one continues),
     the manifest and card name it and the changelog keeps its entries. `rows_written` is called
     once the shards are written, to free what produced `tables` (a database) before the checks.
-    `summary` holds the release's headline figures, for the manifest.
+    The manifest's `summary` is `spec.summarise` of the default config's shards, as written.
     """
     root, stage = staging.folder, stages or Stages()
     counts = counts.model_copy(
@@ -79,6 +78,8 @@ def write_release(
             shards += write_shards(table, root, config.name, max_shard_rows)
     if rows_written is not None:
         rows_written()
+    default = spec.default_config.name
+    summary = spec.summarise([root / s.path for s in shards if s.config == default]) if spec.summarise else {}
     _return_unused_memory()
     with stage("leak gate"):
         data_gate = _gate(root, spec, identifiers, part="data")
@@ -95,7 +96,7 @@ def write_release(
         counts=counts,
         options=options,
         gate=data_gate.summary(),
-        summary=summary or {},
+        summary=summary,
         shards=Manifest.shard_entries(shards),
     )
     with stage("manifest, card, citation, changelog, croissant"):

@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from datasets import Features
@@ -58,6 +59,9 @@ class DatasetSpec:
     license: str = "cc-by-sa-4.0"
     pseudonym_columns: frozenset[str] = frozenset()  # must hold keyed pseudonyms and nothing else
     sources: tuple[SourceSpec, ...] = ()
+    # The manifest's `summary` (the figures a card or page quotes), from the default config's
+    # shards: the export writes it, `validate` computes it again and compares.
+    summarise: Callable[[list[Path]], dict[str, Any]] | None = None
     # Bump whenever `schema_hash` changes (a column, type or label); releases name both, and a test
     # holds the hash each version stands for.
     schema_version: str = "1"

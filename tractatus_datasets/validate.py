@@ -3,10 +3,10 @@
 What is checked: the manifest reads and names this dataset and schema; the card, `CITATION.cff`
 `CHANGELOG.md` and `croissant.json` are there and name the manifest's version; every shard it lists is
 there with its sha256, row count and the config's Arrow schema (features included), and no other
-Parquet file is; the card's YAML declares exactly the spec's configs, each `data_files` pattern
-matches files and every shard is matched; the leak gate finds nothing; and `datasets`, opening
-every config afresh, resolves it to files holding the promised rows, with the promised features,
-and streams its first row (`loadcheck`).
+Parquet file is; the manifest's summary is what the default config's rows give; the card's YAML
+declares exactly the spec's configs, each `data_files` pattern matches files and every shard is
+matched; the leak gate finds nothing; and `datasets`, opening every config afresh, resolves it to
+files holding the promised rows, with the promised features, and streams its first row (`loadcheck`).
 This is what the dataset repositories' CI runs on every push, and what `publish` runs first.
 """
 
@@ -123,6 +123,25 @@ def _shard_problems(root: Path, spec: DatasetSpec, manifest: Manifest) -> list[P
     return problems
 
 
+def _summary_problems(root: Path, spec: DatasetSpec, manifest: Manifest) -> list[Problem]:
+    """The manifest's summary against the same figures computed again from the default config's
+    shards. A release made before manifests carried a summary has none, and is not held to one."""
+    if spec.summarise is None or not manifest.summary:
+        return []
+    default = spec.default_config.name
+    actual = spec.summarise([root / shard.path for shard in manifest.shards if shard.config == default])
+    return [
+        Problem(
+            MANIFEST_NAME,
+            None,
+            f"summary.{key}",
+            f"says {manifest.summary.get(key)!r}, the {default} rows give {actual.get(key)!r}",
+        )
+        for key in sorted(set(actual) | set(manifest.summary))
+        if manifest.summary.get(key) != actual.get(key)
+    ]
+
+
 def _patterns(data_files: Any) -> list[str]:
     """Every path pattern of a card's `data_files`, in any of the forms `datasets` accepts."""
     if isinstance(data_files, str):
@@ -224,7 +243,10 @@ def validate_release(
         )
     default_rows = manifest.counts.rows_by_config.get(spec.default_config.name, 0)
     problems += [Problem(MANIFEST_NAME, None, "counts", p) for p in manifest.counts.problems(default_rows)]
-    problems += _shard_problems(root, spec, manifest)
+    shard_problems = _shard_problems(root, spec, manifest)
+    problems += shard_problems
+    if not shard_problems:
+        problems += _summary_problems(root, spec, manifest)
     problems += _card_problems(root, spec, manifest)
     problems += _citation_problems(root, manifest)
     if scan:

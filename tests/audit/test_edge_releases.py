@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import datasets
@@ -14,6 +15,7 @@ from tests.helpers import export
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE, _check_config, check_loadable
+from tractatus_datasets.validate import validate_release
 
 
 def calm_dump(folder: Path, count: int) -> Path:
@@ -111,3 +113,32 @@ def test_the_load_check_opens_every_config_without_converting_its_rows(tmp_path:
     assert [path.name for path in cache.rglob("*.arrow")] == []
     assert datasets.load_dataset(str(out), "full", split="train", cache_dir=str(cache)).num_rows == 7
     assert len(list(cache.rglob("*.arrow"))) == 1  # what a full load would have written
+
+
+def test_validate_computes_the_summary_again_and_names_a_figure_that_differs(tmp_path: Path) -> None:
+    out = tmp_path / "release"
+    across_midnight = calm_dump(tmp_path / "source", 7)
+    lines = (across_midnight / "auditLogs.json").read_text().replace("2025-10-25T01:0", "2025-10-24T23:5", 2)
+    (across_midnight / "auditLogs.json").write_text(lines)
+    manifest = export(across_midnight, out)
+    assert manifest.summary == {
+        "decisions": 7,
+        "sessions": 1,
+        "first_day": "2025-10-24",
+        "last_day": "2025-10-25",
+        "by_decision": {"allow": 7, "warn": 0, "ask": 0, "block": 0},
+    }
+    assert validate_release(out, SPEC, load=False) == []
+    edited = json.loads((out / "MANIFEST.json").read_text())
+    edited["summary"]["sessions"] = 2
+    edited["summary"]["by_decision"]["block"] = 1
+    (out / "MANIFEST.json").write_text(json.dumps(edited))
+    assert [(p.file, p.field, p.message) for p in validate_release(out, SPEC, load=False)] == [
+        (
+            "MANIFEST.json",
+            "summary.by_decision",
+            "says {'allow': 7, 'warn': 0, 'ask': 0, 'block': 1}, the full rows give "
+            "{'allow': 7, 'warn': 0, 'ask': 0, 'block': 0}",
+        ),
+        ("MANIFEST.json", "summary.sessions", "says 2, the full rows give 1"),
+    ]
