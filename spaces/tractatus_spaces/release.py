@@ -240,14 +240,12 @@ def open_sources(
     """The audit release the arguments name (`--dataset`, downloaded, wins over `--data`), which must
     hold `config`, and, `with_events`, the evolution log: `--events`, `--events-dataset`, else the
     `evolution-log` folder beside a local `--data`, else none. Without, none is looked for."""
-    events: Opened | None = None
-    if with_events and args.events is not None:
-        events = Opened(args.events)
     audit = _audit(args, config)
     if not with_events:
         return audit, None
-    sibling = args.data.parent / "evolution-log" if args.data is not None and not args.dataset else None
-    if events is None and not args.events_dataset and sibling is not None and sibling.is_dir():
+    events = Opened(args.events) if args.events is not None else None
+    sibling = audit.folder.parent / "evolution-log"  # for a local --data only
+    if events is None and not args.dataset and not args.events_dataset and sibling.is_dir():
         events = Opened(sibling)
     if events is None and args.events_dataset:
         events = download(args.events_dataset, args.events_revision)
