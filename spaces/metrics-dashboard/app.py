@@ -530,7 +530,9 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
                 )
                 boundaries_table, boundaries_csv = table("boundaries")
                 page.markdown(PRINCIPLES, elem_id="principles")
-                boundary_time = gr.LinePlot(
+                # Points, not lines: masked cells leave a boundary few periods, often one, and a
+                # line plot draws nothing for a single point.
+                boundary_time = gr.ScatterPlot(
                     x="period",
                     y="share_stopped",
                     color="boundary",

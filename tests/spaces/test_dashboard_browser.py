@@ -158,6 +158,16 @@ def test_dashboard_views_equal_independent_queries(
             "() => window.gradio_config.components.find(c => c.props.elem_id === 'plot-boundary-time').props.y_lim"
         )
         assert limits[0] == 0 and limits[1] > 1
+        # A point for each week and boundary with unmasked decisions, a lone one included.
+        (points,) = truth.all(
+            "SELECT count(*) FROM (SELECT date_trunc('week', day), boundary FROM cells "
+            "WHERE boundary IS NOT NULL AND count IS NOT NULL GROUP BY ALL)"
+        )[0]
+        drawn = (  # a line plot's points are there too, but seen only on hover (opacity 0)
+            "e => [...e.querySelectorAll('[aria-roledescription=point]')]"
+            ".filter(p => Number(getComputedStyle(p).opacity) > 0).length"
+        )
+        assert page.eval_on_selector("#plot-boundary-time", drawn) == points > 0
         if shots:
             page.screenshot(path=f"{shots}/dashboard-boundaries.png")
 
