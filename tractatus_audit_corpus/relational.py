@@ -15,7 +15,8 @@ Python objects. The rules are those of `derive` and `rare`, written as SQL:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -23,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tractatus_audit_corpus.batches import decode_counts
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
@@ -338,41 +341,105 @@ def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived) -> Row
     return _rows(con, query, AggregatedRow)
 
 
-def _incidents(con: duckdb.DuckDBPyConnection, windows: Sequence[IncidentWindow]) -> Rows:
+def _incident_tests() -> dict[IncidentReason, tuple[str, list[int]]]:
+    """Why a row is an incident: a reason for each column holding one of the codes."""
     high = [_code(level) for level in (PressureLevel.HIGH, PressureLevel.CRITICAL, PressureLevel.DANGEROUS)]
-    reasons = {
-        IncidentReason.BLOCKED: f"outcome = {_code(Outcome.BLOCKED)}",
-        IncidentReason.WARNED: f"decision = {_code(Decision.WARN)}",
-        IncidentReason.HUMAN_APPROVAL: f"outcome = {_code(Outcome.HUMAN_APPROVAL_REQUIRED)}",
-        IncidentReason.HIGH_PRESSURE: f"list_contains({_codes(high)}, context_pressure)",
+    return {
+        IncidentReason.BLOCKED: ("outcome", [_code(Outcome.BLOCKED)]),
+        IncidentReason.WARNED: ("decision", [_code(Decision.WARN)]),
+        IncidentReason.HUMAN_APPROVAL: ("outcome", [_code(Outcome.HUMAN_APPROVAL_REQUIRED)]),
+        IncidentReason.HIGH_PRESSURE: ("context_pressure", high),
     }
-    listed = ", ".join(f"CASE WHEN {test} THEN {_code(reason)} END" for reason, test in reasons.items())
-    condition = " OR ".join(f"({test})" for test in reasons.values())
-    con.execute(f"CREATE VIEW picked AS SELECT * FROM final WHERE {condition}")
-    links: dict[str, list[Any]] = {"decision_id": [], "incident_id": []}
-    if windows:
-        inside = " OR ".join(
-            f"(timestamp >= ${i * 2 + 1} AND timestamp < ${i * 2 + 2})" for i in range(len(windows))
+
+
+class _Incidents:
+    """The `incidents` rows, picked from the `full` rows while those are read for writing: the
+    incidents are those rows in the same order, so DuckDB neither reads nor sorts them again. The
+    picked rows wait in a work-folder file until the `incidents` shards are written."""
+
+    def __init__(self, path: Path, windows: Sequence[IncidentWindow]) -> None:
+        self.path, self.windows = path, windows
+        self.schema = to_arrow_table([], IncidentRow).schema
+        self.tests = [
+            (_code(reason), column, pa.array(codes)) for reason, (column, codes) in _incident_tests().items()
+        ]
+        self.picked = False
+        # Rows repeat a time (to the minute or coarser) and a list of rules: each pair is linked once.
+        self._link = functools.cache(
+            lambda seconds, rules: link_incident(windows, dt.datetime.fromtimestamp(seconds, dt.UTC), rules)
         )
-        bounds = [moment for w in windows for moment in (w.start, w.end)]
-        candidates = con.execute(
-            f"SELECT decision_id, timestamp, violated_rules FROM picked WHERE len(violated_rules) > 0 AND ({inside})",
-            bounds,
-        ).fetchall()
-        for decision_id, timestamp, violated in candidates:
-            incident = link_incident(windows, timestamp, violated)
-            if incident is not None:
-                links["decision_id"].append(decision_id)
-                links["incident_id"].append(incident)
-    con.register(
-        "links",
-        pa.table(links, schema=pa.schema([("decision_id", pa.string()), ("incident_id", pa.string())])),
+
+    def pick(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """Pass the `full` batches through, keeping their incidents."""
+        with pa.OSFile(str(self.path), "wb") as sink, pa.ipc.new_file(sink, self.schema) as writer:
+            for batch in batches:
+                yield batch
+                incidents = self._incidents(batch)
+                if incidents.num_rows:
+                    writer.write_batch(incidents)
+        self.picked = True
+
+    def _incidents(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        held = np.stack(
+            [
+                pc.is_in(batch.column(column), value_set=codes).to_numpy(zero_copy_only=False)
+                for _, column, codes in self.tests
+            ]
+        )
+        picked = held.any(axis=0)
+        batch = batch.filter(pa.array(picked))
+        rows_of, reasons_of = np.nonzero(held[:, picked].T)  # row by row, each row's reasons in order
+        offsets = np.concatenate(([0], np.cumsum(np.bincount(rows_of, minlength=batch.num_rows))))
+        codes = np.array([code for code, _, _ in self.tests], np.int64)
+        reasons = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(codes[reasons_of]))
+        return pa.RecordBatch.from_arrays([*batch.columns, reasons, self._links(batch)], schema=self.schema)
+
+    def _links(self, batch: pa.RecordBatch) -> pa.Array:
+        """Each row's incident in the Evolution Log, by `links.link_incident`, or null."""
+        ids: list[str | None] = [None] * batch.num_rows
+        if self.windows:
+            times = batch.column("timestamp")
+            inside = functools.reduce(  # the rows worth asking: in a window, with a violated rule
+                pc.or_,
+                [pc.and_(pc.greater_equal(times, w.start), pc.less(times, w.end)) for w in self.windows],
+            )
+            violated = batch.column("violated_rules")
+            asked = pc.and_(inside, pc.greater(pc.list_value_length(violated), 0))
+            rows = np.flatnonzero(asked.to_numpy(zero_copy_only=False))
+            if len(rows):
+                at = pa.array(rows)
+                seconds = times.take(at).cast(pa.int64()).to_pylist()  # datetimes are slow to make
+                for row, when, rules in zip(
+                    rows.tolist(), seconds, violated.take(at).to_pylist(), strict=True
+                ):
+                    ids[row] = self._link(when, tuple(rules))
+        return pa.array(ids, pa.string())
+
+    def rows(self, count: int) -> Rows:
+        def batches() -> Iterator[pa.RecordBatch]:
+            if not self.picked:
+                raise RuntimeError("the incidents are picked from the full rows: write those first")
+            with pa.memory_map(str(self.path)) as source:
+                reader = pa.ipc.open_file(source)
+                for index in range(reader.num_record_batches):
+                    yield reader.get_batch(index)
+
+        return Rows(self.schema, count, batches)
+
+
+def _incidents(
+    con: duckdb.DuckDBPyConnection, full: Rows, scratch: Path, windows: Sequence[IncidentWindow]
+) -> tuple[Rows, Rows]:
+    """The `full` rows again, now keeping their incidents as they are read, and the `incidents`
+    rows, counted here from the columns the tests read (which the rare-value swaps leave as they are)."""
+    condition = " OR ".join(
+        f"list_contains({_codes(codes)}, {column})" for column, codes in _incident_tests().values()
     )
-    columns = ", ".join(f"p.{name}" for name in _FULL)
-    query = f"""SELECT {columns}, list_filter([{listed}], lambda x: x IS NOT NULL) AS incident_reasons,
-               l.incident_id
-        FROM picked p LEFT JOIN links l USING (decision_id) {_ORDER}"""
-    return _rows(con, query, IncidentRow)
+    columns = ", ".join(sorted({column for column, _ in _incident_tests().values()}))
+    both = f"SELECT {columns} FROM fresh UNION ALL SELECT {columns} FROM carried"
+    (count,), *_ = con.execute(f"SELECT count(*) FROM ({both}) WHERE {condition}").fetchall()
+    incidents = _Incidents(scratch / "incidents.arrow", windows)
+    return Rows(full.schema, full.num_rows, lambda: incidents.pick(full.batches())), incidents.rows(count)
 
 
 @contextmanager
@@ -393,7 +460,8 @@ def derive_release(
         _session_context(con, window // dt.timedelta(microseconds=1), derived)
         _carry(con, carried, derived)
         _finish(con, _rare_values(con, k), derived)
-        derived.tables["full"] = _full(con, derived)
+        full, incidents = _incidents(con, _full(con, derived), scratch, windows)
+        derived.tables["full"] = full
         derived.tables["aggregated"] = _aggregated(con, k, derived)
-        derived.tables["incidents"] = _incidents(con, windows)
+        derived.tables["incidents"] = incidents
         yield derived

@@ -3,15 +3,19 @@ inheritance, aggregation, incidents."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.audit.stages import release
-from tests.helpers import make
+from tests.helpers import T0, make
 from tractatus_audit_corpus import relational
 from tractatus_audit_corpus.models import FullRow
 from tractatus_audit_corpus.vocab import Service
+from tractatus_datasets.links import IncidentWindow
 
 
 def names(row: FullRow) -> list[str]:
@@ -126,6 +130,61 @@ def test_incident_reasons() -> None:
     assert [(r.service.value, r.incident_id, [x.value for x in r.incident_reasons]) for r in picked] == [
         ("BlogCuration", None, ["human_approval"])
     ]
+
+
+def test_incidents_are_the_full_rows_that_qualify_in_release_order_across_read_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The incidents are picked from the full rows as DuckDB hands them over, two at a time here:
+    each row keeps every reason it has, in the reasons' order, and its incident link."""
+    monkeypatch.setattr(relational, "_BATCH_ROWS", 2)
+    window = IncidentWindow("term-blocked", T0, T0 + dt.timedelta(minutes=10), frozenset({"inst_018"}))
+    later = 3600.0  # outside the window
+    rows = [
+        make("BoundaryEnforcer", 0),
+        make(
+            "CrossReferenceValidator",
+            1,
+            decision="warn",
+            verdict="WARNING",
+            outcome="human_approval_required",
+            context_pressure="CRITICAL",
+        ),
+        make("BoundaryEnforcer", 2, outcome="blocked", violated_rules=["inst_018"]),
+        make("MetacognitiveVerifier", 3),
+        make("ContextPressureMonitor", 4, context_pressure="HIGH", violated_rules=["inst_017", "inst_018"]),
+        make("BoundaryEnforcer", later, outcome="blocked", violated_rules=["inst_018"]),
+        make(
+            "BoundaryEnforcer",
+            5,
+            outcome="blocked",
+            context_pressure="DANGEROUS",
+            violated_rules=["inst_099"],
+        ),
+        make("BlogCuration", 6, decision="ask", outcome="human_approval_required", session=None),
+    ]
+    carried = [make("PluralisticDeliberationOrchestrator", -60, decision="warn", session=None)]
+    out = release(rows, carried=carried, windows=[window])
+    # The session's HIGH analysis (row 4) reaches rows 2, 3, 5 and 6; rows 2 and 4 violate the
+    # window's rule inside it, row 5 outside it, row 6 another rule. Release order: by minute, then
+    # sessionless rows first.
+    assert [(r.decision_id, [x.value for x in r.incident_reasons], r.incident_id) for r in out.incidents] == [
+        (carried[0].decision_id, ["warned"], None),
+        (rows[7].decision_id, ["human_approval"], None),
+        (rows[1].decision_id, ["warned", "human_approval", "high_pressure"], None),
+        (rows[2].decision_id, ["blocked", "high_pressure"], "term-blocked"),
+        (rows[3].decision_id, ["high_pressure"], None),
+        (rows[4].decision_id, ["high_pressure"], "term-blocked"),
+        (rows[6].decision_id, ["blocked", "high_pressure"], None),
+        (rows[5].decision_id, ["blocked", "high_pressure"], None),
+    ]
+    assert out.derived.tables["incidents"].num_rows == 8
+    full = {r.decision_id: r for r in out.full}
+    assert all(
+        FullRow.model_validate(r.model_dump(exclude={"incident_reasons", "incident_id"}))
+        == full[r.decision_id]
+        for r in out.incidents
+    )
 
 
 def _coordination_by_brute_force(rows: list[tuple[str | None, int, int]], window_us: int) -> list[int]:
