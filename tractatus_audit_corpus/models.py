@@ -168,9 +168,11 @@ def _broken(table: pa.Table) -> dict[str, pa.Array]:
     broken["duration_ms range"] = pc.less(table["duration_ms"], 0)
     for name in ("rules_checked", "violated_rules"):
         column = table[name].combine_chunks()
-        bad = pc.invert(pc.match_substring_regex(pc.list_flatten(column), _RE2_RULE_ID))
-        rows = pc.list_parent_indices(column).filter(bad)
-        broken[f"{name} pattern"] = pc.is_in(pa.array(np.arange(len(table), dtype=np.int64)), rows)
+        ids = pc.list_flatten(column).dictionary_encode()  # rows repeat lists: each id is matched once
+        bad = pc.invert(pc.match_substring_regex(ids.dictionary, _RE2_RULE_ID).take(ids.indices))
+        rows = np.zeros(len(table), bool)
+        rows[pc.list_parent_indices(column).filter(bad).to_numpy()] = True
+        broken[f"{name} pattern"] = pa.array(rows)
     return broken
 
 
