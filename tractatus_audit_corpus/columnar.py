@@ -258,13 +258,18 @@ _REASONS = sorted(
 _REASON = {reason: index for index, reason in enumerate(_REASONS)}
 # Where each metadata key that holds any value is counted; a read key counts only a nested value.
 _ANY_METADATA_SLOTS = [_REASON[why or "unknown_metadata_key"] for why in _ANY_METADATA_REASONS]
-_ANY_METADATA_READ = [why is None for why in _ANY_METADATA_REASONS]
+_ANY_METADATA_READ = np.array([why is None for why in _ANY_METADATA_REASONS], bool)
+_ANY_METADATA_BY_SLOT = {
+    slot: [index for index, other in enumerate(_ANY_METADATA_SLOTS) if other == slot]
+    for slot in sorted(set(_ANY_METADATA_SLOTS))
+}
 _NO_METADATA = (None,) * (len(_READ_METADATA) + len(_ANY_METADATA))
 _LEVEL_NUMERIC = list(_READ_METADATA).index("pressure_level_numeric")
 _HEX24 = re.compile("[0-9a-f]{24}")
 _SEVERITIES = frozenset(s.value for s in Severity)
 _MEDIUM = Severity.MEDIUM.value
 _CONTAINERS = (dict, list)
+_NULL = np.array(None, object)
 
 
 def _count(value: Any) -> int:
@@ -359,6 +364,19 @@ def _count_dropped(counts: np.ndarray, values: Sequence[Any], nested_only: bool 
         counts[rows[row]] += leaves(found[row])
 
 
+def _weights(values: np.ndarray, nested_only: np.ndarray) -> np.ndarray:
+    """How many values each of `values` (objects, a column per key) holds when dropped, as `_count`
+    counts them; a scalar counts none in a column of `nested_only` (a key read when it is one)."""
+    weights: np.ndarray = np.not_equal(values, _NULL).astype(np.int64)
+    flat, at = values.ravel(), np.flatnonzero(weights)
+    found = flat[at]
+    nested = np.fromiter(map(isinstance, found, itertools.repeat(_CONTAINERS)), bool, len(found))
+    cells = weights.ravel()  # a view: setting a cell sets `weights`
+    cells[at[nested]] = [leaves(value) for value in found[nested]]
+    cells[at[~nested & nested_only[at % values.shape[1]]]] = 0
+    return weights
+
+
 def _decode(
     block: bytes, lines: _Lines, window: slice, routed: np.ndarray, first: int, rule_lists: _RuleLists
 ) -> pa.Table:
@@ -407,23 +425,23 @@ def _decode(
             violations[row], counts, row
         )
         wrappers[row] += found
-    metadata = list(
-        zip(
-            *(
-                _NO_METADATA if doc.metadata is None else msgspec.structs.astuple(doc.metadata)
-                for doc in docs
-            ),
-            strict=True,
-        )
-    ) or [()] * len(_NO_METADATA)
-    read, anything = metadata[: len(_READ_METADATA)], metadata[len(_READ_METADATA) :]
-    for values, slot, is_read in zip(anything, _ANY_METADATA_SLOTS, _ANY_METADATA_READ, strict=True):
-        _count_dropped(counts[slot], values, nested_only=is_read)
+    width = len(_NO_METADATA)
+    metadata = np.fromiter(  # a row per document, a column per key: each value as decoded
+        itertools.chain.from_iterable(
+            _NO_METADATA if doc.metadata is None else msgspec.structs.astuple(doc.metadata) for doc in docs
+        ),
+        object,
+        n * width,
+    ).reshape(n, width)
+    read = metadata[:, :_FIRST_ANY_METADATA]
+    weights = _weights(metadata[:, _FIRST_ANY_METADATA:], _ANY_METADATA_READ)
+    for slot, keys in _ANY_METADATA_BY_SLOT.items():
+        counts[slot] += weights[:, keys].sum(axis=1)
     rule_at = np.fromiter((rule_lists.at(bytes(doc.rulesChecked)) for doc in docs), np.int64, n)
     exact = np.array(rule_lists.exact, bool)[rule_at] if n else np.zeros(0, bool)
     exact &= wrappers == lines.dollars[at]  # else another Extended JSON wrapper, or a `"$` in a string
     exact &= np.fromiter(
-        (level is None or -(1 << 62) < level < (1 << 62) for level in read[_LEVEL_NUMERIC]), bool, n
+        (level is None or -(1 << 62) < level < (1 << 62) for level in read[:, _LEVEL_NUMERIC]), bool, n
     )  # a 64-bit integer holds it
     routed[at[~exact]] = True
     columns = {
@@ -447,7 +465,7 @@ def _decode(
         "user": [value.hex if type(value) is _Oid else value for value in users],
         "ip": ips,
         "agent": agents,
-        **{f"m_{key}": values for key, values in zip(_READ_METADATA, read, strict=True)},
+        **{f"m_{key}": read[:, index] for index, key in enumerate(_READ_METADATA)},
         "v_strings": v_strings,
         "v_ids": v_ids,
         "v_dropped": v_dropped,
