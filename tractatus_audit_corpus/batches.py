@@ -277,10 +277,14 @@ def _run_records(
 
 
 def with_internal(table: pa.Table, internal: tuple[Any, Any, Any, Any]) -> pa.Table:
-    """`table` with the internal columns' values (`_seq`, `_exact`, `_events`, `_dropped`) added."""
+    """`table` with the internal columns' values (`_seq`, `_exact`, `_events`, `_dropped`) added:
+    Arrow columns as they are (`pa.array` would read them value by value), others converted."""
     for name, values in zip(INTERNAL_COLUMNS.names, internal, strict=True):
         field_ = INTERNAL_COLUMNS.field(name)
-        table = table.append_column(field_, pa.array(values, field_.type))
+        arrow = isinstance(values, pa.Array | pa.ChunkedArray)
+        table = table.append_column(
+            field_, values.cast(field_.type) if arrow else pa.array(values, field_.type)
+        )
     return table
 
 
