@@ -272,6 +272,14 @@ def _counts_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["date", "measure", "count"])
 
 
+def _count_limits(counts: pd.DataFrame) -> list[float] | None:
+    """A count axis from zero, with room above the largest count: the lowest point (five
+    services) would otherwise be the axis' own start, half below the frame."""
+    if counts.empty:
+        return None
+    return [0, float(counts["count"].max()) * 1.1]
+
+
 def timeline_html(events: list[dict[str, Any]], kinds: Sequence[str]) -> str:
     """The events on a time axis, one lane per kind: a dot for a known day, a bar for a span (a
     range, a month, an estimate); each mark opens the event's account below it."""
@@ -462,7 +470,7 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
             views.boundary_time,
             csvs["boundary-time"],
             views.timeline,
-            views.counts,
+            gr.ScatterPlot(views.counts, y_lim=_count_limits(views.counts)),
             views.events,
             csvs["events"],
             views.incident,

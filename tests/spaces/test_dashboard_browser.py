@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,14 @@ def test_dashboard_views_equal_independent_queries(
         assert account.is_visible() and dict(events)["27027-incident"] in account.inner_text()
         assert page.locator("#timeline section.account:visible").count() == 1
         assert table_row(page, "events", 8)[:2] == [events[0][0], "milestone"]
+        (largest,) = truth.all("SELECT greatest(max(active_rules), max(active_services)) FROM events")[0]
+        y_axis = page.get_attribute(
+            "#plot-counts [aria-roledescription=axis][aria-label^='Y-axis']", "aria-label"
+        )
+        scale = re.search(r"values from (\S+) to (\S+)$", y_axis or "")
+        assert scale, y_axis
+        low, high = map(float, scale.groups())
+        assert low == 0 and high > largest > 0  # counts from zero, the largest not on the frame's edge
         if shots:
             page.screenshot(path=f"{shots}/dashboard-evolution.png")
 
