@@ -19,10 +19,7 @@ import pyarrow.parquet as pq
 from tractatus_datasets.errors import Problem, out_of_space
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
-__all__ = ["EMPTY_SPLIT_ISSUE", "check_loadable"]
-
-# datasets <= 5.2 cannot load a split with no rows except by streaming; this open upstream PR would allow it.
-EMPTY_SPLIT_ISSUE = "https://github.com/huggingface/datasets/pull/8401"
+__all__ = ["check_loadable"]
 
 
 def _check_config(root: Path, config: ConfigSpec, expected: int, cache: str) -> list[Problem]:

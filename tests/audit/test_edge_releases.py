@@ -13,8 +13,9 @@ from bson import ObjectId, json_util
 
 from tests.helpers import export
 from tractatus_audit_corpus.builder import SPEC
+from tractatus_datasets.card import EMPTY_SPLIT_ISSUE
 from tractatus_datasets.errors import ProblemsFound, UsageError
-from tractatus_datasets.loadcheck import EMPTY_SPLIT_ISSUE, _check_config, check_loadable
+from tractatus_datasets.loadcheck import _check_config, check_loadable
 from tractatus_datasets.validate import validate_release
 
 
