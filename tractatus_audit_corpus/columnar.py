@@ -658,8 +658,9 @@ def _select() -> str:
     def bad_date(name: str) -> str:
         return f"(NOT regexp_full_match({name}, '{_DATE}') OR {_time(name)} IS NULL)"
 
-    # `createdAt` and `updatedAt` are most often the decision time itself: checked once, then.
-    bad_dates = f"(ts IS NOT NULL AND {bad_date('ts')}) OR " + " OR ".join(
+    # `createdAt` and `updatedAt` are most often the decision time itself: checked once, then. A
+    # `timestamp`'s time is `exact`, itself checked: only its form is checked here.
+    bad_dates = f"(ts IS NOT NULL AND NOT regexp_full_match(ts, '{_DATE}')) OR " + " OR ".join(
         f"CASE WHEN {name} IS NULL OR {name} = ts THEN false ELSE {bad_date(name)} END"
         for name in ("created", "updated")
     )

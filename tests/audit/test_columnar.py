@@ -6,6 +6,7 @@ mix valid, odd and malformed lines."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,20 @@ def test_a_row_the_model_would_refuse_goes_the_per_record_way(tmp_path: Path) ->
     _, manifest = _both(tmp_path / "source", tmp_path, k=5)
     assert manifest.counts.quarantined_by_reason == {"invalid_row": 1}
     assert manifest.options["engine"]["routed_records"] == _routed_in_sample(tmp_path / "source") + 1
+
+
+def test_a_date_in_a_form_the_sql_does_not_read_goes_the_per_record_way(tmp_path: Path) -> None:
+    # `bson` reads a date with a UTC offset; its first 19 characters alone would be another moment.
+    write_sample(tmp_path / "source", records=200, credentials=False)
+    dump = tmp_path / "source" / "auditLogs.json"
+    lines = dump.read_text().splitlines()
+    offset = json.loads(lines[0]) | {"timestamp": {"$date": "2025-10-25T01:00:00+13:00"}}
+    created = json.loads(lines[1]) | {"createdAt": {"$date": "2025-10-25T01:00:00.000+13:00"}}
+    dump.write_text("\n".join([*lines[2:], json.dumps(offset), json.dumps(created)]) + "\n")
+    _, columnar_ = _both(tmp_path / "source", tmp_path, k=1)
+    assert columnar_.options["engine"]["routed_records"] == _routed_in_sample(tmp_path / "source") + 2
+    times = pq.read_table(tmp_path / "columnar" / "data" / "full").column("timestamp").to_pylist()
+    assert dt.datetime(2025, 10, 24, 12, 0, tzinfo=dt.UTC) in times  # 01:00 at +13:00
 
 
 def test_violation_rule_ids_are_read_in_columns_as_the_per_record_engine_reads_them(tmp_path: Path) -> None:
@@ -242,7 +257,13 @@ def _document(draw: st.DrawFn, n: int) -> dict[str, Any]:
             _mostly(
                 st.just(when),
                 st.sampled_from(
-                    [{"$date": "2019-12-31T23:59:59Z"}, {"$date": True}, "2025-10-01T00:00:00Z", None]
+                    [
+                        {"$date": "2019-12-31T23:59:59Z"},
+                        {"$date": True},
+                        {"$date": "2025-10-01T12:00:00+13:00"},  # `bson` reads the offset
+                        "2025-10-01T00:00:00Z",
+                        None,
+                    ]
                 ),
             )
         ),
