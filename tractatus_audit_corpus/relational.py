@@ -1,6 +1,7 @@
 """The stages that need every row at once, run by DuckDB over the parts' Parquet files: first-wins
 deduplication, session context and coordination, carrying a previous release forward, rare values,
-release order, and the `aggregated` and `incidents` configs.
+release order, and the `aggregated` and `incidents` configs (the incidents picked from the `full`
+rows as they are read for writing, in the same order).
 
 DuckDB works with a memory limit and spills to the work folder, so no stage holds the corpus as
 Python objects. The rules are those of `derive` and `rare`, written as SQL:
@@ -371,7 +372,13 @@ class _Incidents:
 
     def pick(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         """Pass the `full` batches through, keeping their incidents."""
-        with pa.OSFile(str(self.path), "wb") as sink, pa.ipc.new_file(sink, self.schema) as writer:
+        options = pa.ipc.IpcWriteOptions(
+            compression="lz4"
+        )  # a third of the disk; read back a batch at a time
+        with (
+            pa.OSFile(str(self.path), "wb") as sink,
+            pa.ipc.new_file(sink, self.schema, options=options) as writer,
+        ):
             for batch in batches:
                 yield batch
                 incidents = self._incidents(batch)
@@ -419,7 +426,7 @@ class _Incidents:
         def batches() -> Iterator[pa.RecordBatch]:
             if not self.picked:
                 raise RuntimeError("the incidents are picked from the full rows: write those first")
-            with pa.memory_map(str(self.path)) as source:
+            with pa.OSFile(str(self.path)) as source:  # not mapped: its pages would stay resident
                 reader = pa.ipc.open_file(source)
                 for index in range(reader.num_record_batches):
                     yield reader.get_batch(index)
