@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,24 +82,12 @@ class Rows:
         return cls(schema, num_rows, cast)
 
 
-def _read_ahead(batches: Iterator[pa.RecordBatch], depth: int = 4) -> Iterator[pa.RecordBatch]:
-    """The batches, the next `depth` read on a thread of their own while this one is written: where
-    they come from a database (the `full` rows of 1,000,000 decisions: fetched, cast and their
-    incidents picked in 1.1 s; encoded in 1.4 s), the two overlap on two cores. The thread is the
-    only one reading `batches` until they are all read, or the writer has stopped."""
-    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
-        pending = deque(pool.submit(next, batches, None) for _ in range(depth))
-        while (batch := pending.popleft().result()) is not None:
-            pending.append(pool.submit(next, batches, None))
-            yield batch
-
-
 class _Reader:
     """Take rows off a stream of batches, any number at a time."""
 
     def __init__(self, rows: Rows) -> None:
         self.schema = rows.schema
-        self._batches = _read_ahead(rows.batches())
+        self._batches = rows.batches()
         self._left: pa.RecordBatch | None = None
 
     def take(self, count: int) -> pa.Table:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -69,23 +67,3 @@ def test_a_stream_that_is_not_as_long_as_announced_is_a_bug(
     rows = Rows(TABLE.schema, announced, lambda: iter(TABLE.to_batches()))
     with pytest.raises(ValueError, match=message):
         write_shards(rows, tmp_path, "c", 10 * ROW_GROUP_ROWS)
-
-
-def test_an_error_while_the_rows_are_read_ahead_reaches_the_writer_and_stops_the_reading(
-    tmp_path: Path,
-) -> None:
-    """Batches are read on a thread of their own while the one before is written: an error there
-    is the writer's error, and no thread is left behind reading."""
-    read: list[int] = []
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for index, batch in enumerate(TABLE.to_batches(max_chunksize=1_000)):
-            if index == 7:
-                raise OSError("the database went away")
-            read.append(index)
-            yield batch
-
-    with pytest.raises(OSError, match="the database went away"):
-        write_shards(Rows(TABLE.schema, ROWS, batches), tmp_path, "c", 10 * ROW_GROUP_ROWS)
-    assert read == list(range(7))
-    assert not [t for t in threading.enumerate() if t.name.startswith("read-ahead")]
