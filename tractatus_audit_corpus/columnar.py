@@ -270,6 +270,7 @@ _SEVERITIES = frozenset(s.value for s in Severity)
 _MEDIUM = Severity.MEDIUM.value
 _CONTAINERS = (dict, list)
 _NULL = np.array(None, object)
+_NONE_READ = np.zeros(3, bool)
 
 
 def _count(value: Any) -> int:
@@ -350,20 +351,6 @@ def _present(values: Sequence[Any], n: int) -> np.ndarray:
     return np.fromiter(map(operator.is_not, values, itertools.repeat(None)), np.int64, n)
 
 
-def _count_dropped(counts: np.ndarray, values: Sequence[Any], nested_only: bool = False) -> None:
-    """Add to `counts` (one per row) how many values each row's dropped value holds; with
-    `nested_only`, only a nested value's (a scalar of that field is read, not dropped)."""
-    if values.count(None) == len(values):
-        return
-    rows = np.flatnonzero(_present(values, len(values)))
-    found = list(map(values.__getitem__, rows.tolist()))
-    nested = np.fromiter(map(isinstance, found, itertools.repeat(_CONTAINERS)), bool, len(found))
-    if not nested_only:
-        counts[rows[~nested]] += 1
-    for row in np.flatnonzero(nested).tolist():
-        counts[rows[row]] += leaves(found[row])
-
-
 def _weights(values: np.ndarray, nested_only: np.ndarray) -> np.ndarray:
     """How many values each of `values` (objects, a column per key) holds when dropped, as `_count`
     counts them; a scalar counts none in a column of `nested_only` (a key read when it is one)."""
@@ -413,9 +400,12 @@ def _decode(
     wrappers += np.array(id_oid, np.int64) + np.array(user_oid, np.int64)
     counts[_REASON["personal"]] += _present(users, n) + _present(ips, n) + _present(agents, n)
     counts[_REASON["bookkeeping"]] += _present(created, n) + _present(updated, n)
-    _count_dropped(counts[_REASON["bookkeeping"]], [doc.version for doc in docs])
-    _count_dropped(counts[_REASON["free_text"]], [doc.reason for doc in docs])
-    _count_dropped(counts[_REASON["free_text"]], [doc.context for doc in docs])
+    anything = np.fromiter(  # `__v`, `reason`, `context`: dropped whatever they hold
+        itertools.chain.from_iterable((doc.version, doc.reason, doc.context) for doc in docs), object, n * 3
+    ).reshape(n, 3)
+    held = _weights(anything, _NONE_READ)
+    counts[_REASON["bookkeeping"]] += held[:, 0]
+    counts[_REASON["free_text"]] += held[:, 1] + held[:, 2]
     empty: list[Any] = []
     v_strings, v_ids, v_severities = [empty] * n, [empty] * n, [empty] * n
     v_dropped, v_odd = np.zeros(n, np.int64), np.zeros(n, np.int64)
@@ -434,9 +424,9 @@ def _decode(
         n * width,
     ).reshape(n, width)
     read = metadata[:, :_FIRST_ANY_METADATA]
-    weights = _weights(metadata[:, _FIRST_ANY_METADATA:], _ANY_METADATA_READ)
+    held = _weights(metadata[:, _FIRST_ANY_METADATA:], _ANY_METADATA_READ)
     for slot, keys in _ANY_METADATA_BY_SLOT.items():
-        counts[slot] += weights[:, keys].sum(axis=1)
+        counts[slot] += held[:, keys].sum(axis=1)
     rule_at = np.fromiter((rule_lists.at(bytes(doc.rulesChecked)) for doc in docs), np.int64, n)
     exact = np.array(rule_lists.exact, bool)[rule_at] if n else np.zeros(0, bool)
     exact &= wrappers == lines.dollars[at]  # else another Extended JSON wrapper, or a `"$` in a string
