@@ -148,6 +148,22 @@ def test_violation_rule_ids_are_read_in_columns_as_the_per_record_engine_reads_t
     assert columnar_.counts.normalisation.get(dropped, 0) - without.counts.normalisation.get(dropped, 0) == 2
 
 
+def test_top_level_free_text_is_counted_leaf_by_leaf_by_both(tmp_path: Path) -> None:
+    write_sample(tmp_path / "source", records=200, credentials=False)
+    dump = tmp_path / "source" / "auditLogs.json"
+    lines = dump.read_text().splitlines()
+    doc = json.loads(lines[0]) | {"reason": "free words", "context": {"a": [1, 2], "b": None}}
+    dump.write_text("\n".join([*lines[1:], json.dumps(doc)]) + "\n")
+    _, with_text = _both(tmp_path / "source", tmp_path, k=1)
+    dump.write_text("\n".join([*lines[1:], lines[0]]) + "\n")
+    without = export(tmp_path / "source", tmp_path / "without", engine=Engine.COLUMNAR, k=1)
+    free = "free_text"
+    assert (
+        with_text.counts.values_dropped_by_reason[free] - without.counts.values_dropped_by_reason.get(free, 0)
+        == 4
+    )
+
+
 def test_a_dump_whose_name_reads_as_a_pattern_is_not_read_as_another_file(tmp_path: Path) -> None:
     # As a pattern, `auditLogs[1].json` names `auditLogs1.json`: a dump of as many lines, other records.
     shaped = shapes.write_source(tmp_path / "shapes") / "auditLogs.json"
@@ -278,6 +294,9 @@ def _document(draw: st.DrawFn, n: int) -> dict[str, Any]:
         doc["ipAddress"] = "203.0.113.9"
     if draw(st.integers(0, 9)) == 0:
         doc["surprise"] = draw(_VALUE)
+    for name in ("reason", "context"):  # free text, dropped leaf by leaf
+        if draw(st.integers(0, 5)) == 0:
+            doc[name] = draw(_VALUE)
     if draw(st.integers(0, 7)) == 0:  # what the allow-list does not know, and Extended JSON in metadata
         doc["metadata"] |= draw(
             st.sampled_from(
