@@ -272,12 +272,10 @@ def _counts_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["date", "measure", "count"])
 
 
-def _count_limits(counts: pd.DataFrame) -> list[float] | None:
+def _count_limits(counts: pd.DataFrame) -> list[float | None]:
     """A count axis from zero, with room above the largest count: the lowest point (five
     services) would otherwise be the axis' own start, half below the frame."""
-    if counts.empty:
-        return None
-    return [0, float(counts["count"].max()) * 1.1]
+    return [0, None if counts.empty else float(counts["count"].max()) * 1.1]
 
 
 def timeline_html(events: list[dict[str, Any]], kinds: Sequence[str]) -> str:
