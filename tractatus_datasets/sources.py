@@ -36,7 +36,6 @@ __all__ = [
     "Source",
     "discover",
     "files_digest",
-    "plan_parts",
     "read_part",
     "read_records",
     "source_digest",
@@ -228,13 +227,6 @@ class PlannedParts:
                     yield part
                     index = part.index + 1
         self._digest = "sha256:" + digest.hexdigest()
-
-
-def plan_parts(source: Source, lines_per_part: int) -> tuple[list[Part], str]:
-    """The parts of a file source, in order, and its digest (`source_digest`), in one pass."""
-    planned = PlannedParts(source, lines_per_part)
-    parts = list(planned)
-    return parts, planned.digest
 
 
 def read_part(part: Part, limit: int) -> Iterator[RawRecord]:

@@ -27,7 +27,7 @@ from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.errors import ProblemsFound
 from tractatus_datasets.manifest import Manifest
 from tractatus_datasets.release import quarantine_path
-from tractatus_datasets.sources import discover, plan_parts
+from tractatus_datasets.sources import PlannedParts, discover
 
 AUDIT = Path(columnar.__file__).parent
 
@@ -445,7 +445,7 @@ def test_a_dump_cut_into_parts_gives_the_same_release(tmp_path: Path) -> None:
 def test_a_part_writes_the_rows_it_counts(tmp_path: Path) -> None:
     write_sample(tmp_path / "source", records=3_000, credentials=False)
     dump = discover(str(tmp_path / "source" / "auditLogs.json"))
-    parts, _ = plan_parts(dump, 1_000)
+    parts = list(PlannedParts(dump, 1_000))
     (tmp_path / "rows").mkdir()
     task = Task(
         parts[1], KEY, Granularity.MINUTE, dump.max_record_bytes, tmp_path / "rows" / "part-000001.parquet"
