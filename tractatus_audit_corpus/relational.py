@@ -358,12 +358,15 @@ class _Incidents:
     incidents are those rows in the same order, so DuckDB neither reads nor sorts them again. The
     picked rows wait in a work-folder file until the `incidents` shards are written."""
 
-    def __init__(self, path: Path, windows: Sequence[IncidentWindow]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        tests: dict[IncidentReason, tuple[str, list[int]]],
+        windows: Sequence[IncidentWindow],
+    ) -> None:
         self.path, self.windows = path, windows
         self.schema = to_arrow_table([], IncidentRow).schema
-        self.tests = [
-            (_code(reason), column, pa.array(codes)) for reason, (column, codes) in _incident_tests().items()
-        ]
+        self.tests = [(_code(reason), column, pa.array(codes)) for reason, (column, codes) in tests.items()]
         self.picked = False
         # Rows repeat a time (to the minute or coarser) and a list of rules: each pair is linked once.
         self._link = functools.cache(
@@ -444,13 +447,12 @@ def _incidents(
 ) -> tuple[Rows, Rows]:
     """The `full` rows again, now keeping their incidents as they are read, and the `incidents`
     rows, counted here from the columns the tests read (which the rare-value swaps leave as they are)."""
-    condition = " OR ".join(
-        f"list_contains({_codes(codes)}, {column})" for column, codes in _incident_tests().values()
-    )
-    columns = ", ".join(sorted({column for column, _ in _incident_tests().values()}))
+    tests = _incident_tests()
+    condition = " OR ".join(f"list_contains({_codes(codes)}, {column})" for column, codes in tests.values())
+    columns = ", ".join(sorted({column for column, _ in tests.values()}))
     both = f"SELECT {columns} FROM fresh UNION ALL SELECT {columns} FROM carried"
     (count,), *_ = con.execute(f"SELECT count(*) FROM ({both}) WHERE {condition}").fetchall()
-    incidents = _Incidents(scratch / "incidents.arrow", windows)
+    incidents = _Incidents(scratch / "incidents.arrow", tests, windows)
     return Rows(full.schema, full.num_rows, lambda: incidents.pick(full.batches())), incidents.rows(count)
 
 
