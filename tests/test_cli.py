@@ -12,8 +12,9 @@ import pytest
 
 from tests.audit import shapes
 from tests.helpers import audit_export, export, make_key, run
+from tractatus_boundary_simulator import app as simulator
 from tractatus_evolution_log.events import SHIPPED_EVENTS, read_events
-from tractatus_spaces.release import ReleaseError, add_source_arguments, open_sources, space_defaults
+from tractatus_spaces.release import ReleaseError, Sources
 
 
 @pytest.fixture
@@ -141,15 +142,15 @@ def test_the_simulator_takes_and_looks_for_no_evolution_log(source: Path, tmp_pa
     refused = run("simulator", "--events", str(tmp_path))
     assert refused.returncode == 2 and "unrecognized arguments: --events" in refused.stderr
     parser = argparse.ArgumentParser()
-    add_source_arguments(parser, events=False)
+    simulator.SOURCES.add_arguments(parser)
     args = parser.parse_args([])
-    space_defaults(args, events=False)  # on a Space: neither --data nor --dataset
+    simulator.SOURCES.space_defaults(args)  # on a Space: neither --data nor --dataset
     assert sorted(vars(args)) == ["data", "dataset", "host", "port", "revision"]
     export(source, tmp_path / "audit-decisions")
     (tmp_path / "evolution-log").mkdir()  # beside it, and no Evolution Log release
     args = parser.parse_args(["--data", str(tmp_path / "audit-decisions")])
-    assert open_sources(args, with_events=False)[1] is None
+    assert simulator.SOURCES.open(args)[1] is None
     with_events = argparse.ArgumentParser()
-    add_source_arguments(with_events)
+    Sources("aggregated").add_arguments(with_events)
     with pytest.raises(ReleaseError, match="evolution-log holds no data/incidents"):
-        open_sources(with_events.parse_args(["--data", str(tmp_path / "audit-decisions")]))
+        Sources("aggregated").open(with_events.parse_args(["--data", str(tmp_path / "audit-decisions")]))

@@ -172,13 +172,13 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
     view = commands.add_parser(
         "view", help="browse an audit release in a local web app (the Audit Log Viewer Space)"
     )
-    viewer.add_arguments(view, default_data=Path("build") / "audit-decisions")
+    viewer.SOURCES.add_arguments(view, default_data=Path("build") / "audit-decisions")
 
     metrics = commands.add_parser(
         "dashboard",
         help="the Governance Metrics Dashboard over an audit release and the Evolution Log, in a local web app",
     )
-    spaces.add_source_arguments(metrics, default_data=Path("build") / "audit-decisions")
+    dashboard.SOURCES.add_arguments(metrics, default_data=Path("build") / "audit-decisions")
 
     simulated = commands.add_parser(
         "simulate",
@@ -189,7 +189,7 @@ def _parser(plugins: dict[str, DatasetPlugin]) -> argparse.ArgumentParser:
         "simulator",
         help="the Boundary Decision Simulator in a local web app, with evidence from an audit release",
     )
-    spaces.add_source_arguments(space, default_data=Path("build") / "audit-decisions", events=False)
+    simulator.SOURCES.add_arguments(space, default_data=Path("build") / "audit-decisions")
 
     export = commands.add_parser("export", help="export a source into a release folder")
     datasets = export.add_subparsers(dest="dataset", required=True, metavar="DATASET")

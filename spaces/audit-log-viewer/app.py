@@ -29,7 +29,6 @@ if importlib.util.find_spec("tractatus_spaces") is None:  # a clone, not install
 from tractatus_spaces import page
 from tractatus_spaces import release as shared
 from tractatus_spaces.release import DEFAULT_DATASET, DEFAULT_EVENTS_DATASET, FilterError, ReleaseError
-from tractatus_spaces.release import add_source_arguments as add_arguments
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -37,13 +36,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_DATASET",
     "DEFAULT_EVENTS_DATASET",
+    "SOURCES",
     "Answer",
     "Detail",
     "FilterError",
     "Filters",
     "Release",
     "ReleaseError",
-    "add_arguments",
     "build_app",
     "detail_markdown",
     "launch",
@@ -52,6 +51,7 @@ __all__ = [
     "status_line",
 ]
 
+SOURCES = shared.Sources()  # every decision (`full`), and the Evolution Log its incidents link to
 PAGE_ROWS = 100
 NO_BOUNDARY = "(none)"
 PERIODS = ("day", "week")
@@ -506,12 +506,14 @@ def launch(release: Release, host: str = "127.0.0.1", port: int | None = None) -
 
 def open_release(args: argparse.Namespace) -> Release:
     """The release the arguments name: `--dataset` (downloaded) wins over `--data`."""
-    audit, events = shared.open_sources(args)
+    audit, events = SOURCES.open(args)
     return Release(audit.folder, events.folder if events else None, source=audit.where)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    shared.run_space("Browse a release of the Tractatus Audit Decision Corpus.", open_release, launch, argv)
+    shared.run_space(
+        "Browse a release of the Tractatus Audit Decision Corpus.", SOURCES, open_release, launch, argv
+    )
 
 
 if __name__ == "__main__":

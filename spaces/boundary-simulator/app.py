@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
 __all__ = [
+    "SOURCES",
     "Simulator",
     "build_app",
     "evidence",
@@ -53,6 +54,7 @@ __all__ = [
     "open_simulator",
 ]
 
+SOURCES = shared.Sources("aggregated", events=False)  # evidence from the cells; it shows no event
 FLAGS = {
     "involves values": "involves_values",
     "affects human choice": "affects_human_choice",
@@ -340,7 +342,7 @@ def build_app(simulator: Simulator) -> "gr.Blocks":
 
 def open_simulator(args: argparse.Namespace) -> Simulator:
     """The audit release the arguments name (its `aggregated` config): `--dataset` wins over `--data`."""
-    audit, _ = shared.open_sources(args, config="aggregated", with_events=False)
+    audit, _ = SOURCES.open(args)
     return Simulator(Aggregates(audit))
 
 
@@ -349,7 +351,7 @@ def launch(simulator: Simulator, host: str = "127.0.0.1", port: int | None = Non
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    shared.run_space("The Tractatus Boundary Decision Simulator.", open_simulator, launch, argv, events=False)
+    shared.run_space("The Tractatus Boundary Decision Simulator.", SOURCES, open_simulator, launch, argv)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,19 @@ from tractatus_spaces.release import FilterError
 if TYPE_CHECKING:
     import gradio as gr
 
-__all__ = ["Dashboard", "Views", "build_app", "headline", "launch", "main", "open_dashboard", "timeline_html"]
+__all__ = [
+    "SOURCES",
+    "Dashboard",
+    "Views",
+    "build_app",
+    "headline",
+    "launch",
+    "main",
+    "open_dashboard",
+    "timeline_html",
+]
+
+SOURCES = shared.Sources("aggregated")  # only k-suppressed cells, and the Evolution Log
 
 NAMED_INCIDENT = "27027"
 COLOURS = {
@@ -585,7 +597,7 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
 
 def open_dashboard(args: argparse.Namespace) -> Dashboard:
     """The releases the arguments name: `--dataset` (downloaded) wins over `--data`."""
-    audit, events = shared.open_sources(args, config="aggregated")
+    audit, events = SOURCES.open(args)
     return Dashboard(audit, events)
 
 
@@ -594,7 +606,7 @@ def launch(dashboard: Dashboard, host: str = "127.0.0.1", port: int | None = Non
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    shared.run_space("The Tractatus Governance Metrics Dashboard.", open_dashboard, launch, argv)
+    shared.run_space("The Tractatus Governance Metrics Dashboard.", SOURCES, open_dashboard, launch, argv)
 
 
 if __name__ == "__main__":

@@ -29,17 +29,15 @@ __all__ = [
     "FilterError",
     "Opened",
     "ReleaseError",
-    "add_source_arguments",
+    "Sources",
     "connect",
     "date_range",
     "download",
     "features",
     "label_names",
-    "open_sources",
     "parse_date",
     "run_space",
     "shards",
-    "space_defaults",
     "sql_paths",
 ]
 
@@ -161,59 +159,85 @@ def download(dataset: str, revision: str | None) -> Opened:
     return Opened(Path(folder), dataset, revision, Path(folder).name)  # snapshots/<commit>
 
 
-def add_source_arguments(
-    parser: argparse.ArgumentParser, default_data: Path | None = None, events: bool = True
-) -> None:
-    """Which releases to show and where to serve them; every Space and its CLI command share these
-    (the Evolution Log's only where the Space shows it: `events`)."""
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=default_data,
-        metavar="PATH",
-        help="a local audit release folder" + (f" (default: {default_data})" if default_data else ""),
-    )
-    parser.add_argument(
-        "--dataset", metavar="ORG/NAME", help=f"a Hub dataset instead, e.g. {DEFAULT_DATASET}"
-    )
-    parser.add_argument("--revision", help="with --dataset: a tag such as v1.0.0, a branch or a commit")
-    if events:
-        _add_events_arguments(parser)
-    parser.add_argument(
-        "--host",
-        default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        help="address to serve on (default: 127.0.0.1, this machine only)",
-    )
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), help="default: 7860"
-    )
+@dataclass(frozen=True)
+class Sources:
+    """What a Space reads, declared once in its `app.py`: the config its audit release must hold,
+    and whether it shows the Framework Evolution Log (`events`). Its arguments (the Space's and its
+    CLI command's), the Space's defaults and the opening of the releases all follow from it."""
 
+    config: str = "full"
+    events: bool = True
 
-def _add_events_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--events",
-        type=Path,
-        metavar="PATH",
-        help="a local Framework Evolution Log release "
-        "(default: the evolution-log folder beside --data, where `tractatus-datasets demo` puts it)",
-    )
-    parser.add_argument(
-        "--events-dataset", metavar="ORG/NAME", help=f"the same from the Hub, e.g. {DEFAULT_EVENTS_DATASET}"
-    )
-    parser.add_argument("--events-revision", help="with --events-dataset")
+    def add_arguments(self, parser: argparse.ArgumentParser, default_data: Path | None = None) -> None:
+        """Which releases to show and where to serve them (the Evolution Log's only with `events`)."""
+        parser.add_argument(
+            "--data",
+            type=Path,
+            default=default_data,
+            metavar="PATH",
+            help="a local audit release folder" + (f" (default: {default_data})" if default_data else ""),
+        )
+        parser.add_argument(
+            "--dataset", metavar="ORG/NAME", help=f"a Hub dataset instead, e.g. {DEFAULT_DATASET}"
+        )
+        parser.add_argument("--revision", help="with --dataset: a tag such as v1.0.0, a branch or a commit")
+        if self.events:
+            parser.add_argument(
+                "--events",
+                type=Path,
+                metavar="PATH",
+                help="a local Framework Evolution Log release "
+                "(default: the evolution-log folder beside --data, where `tractatus-datasets demo` puts it)",
+            )
+            parser.add_argument(
+                "--events-dataset",
+                metavar="ORG/NAME",
+                help=f"the same from the Hub, e.g. {DEFAULT_EVENTS_DATASET}",
+            )
+            parser.add_argument("--events-revision", help="with --events-dataset")
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+            help="address to serve on (default: 127.0.0.1, this machine only)",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+            help="default: 7860",
+        )
 
-
-def space_defaults(args: argparse.Namespace, events: bool = True) -> None:
-    """With neither --data nor --dataset (as on a Space), the Hub releases the Space's variables
-    name (the Evolution Log's only with `events`)."""
-    if args.data is None and args.dataset is None:
+    def space_defaults(self, args: argparse.Namespace) -> None:
+        """With neither --data nor --dataset (as on a Space), the Hub releases the Space's variables
+        name (the Evolution Log's only with `events`)."""
+        if args.data is not None or args.dataset is not None:
+            return
         dataset, revision = VARIABLES["audit-decisions"]
         args.dataset = os.environ.get(dataset, DEFAULT_DATASET)
         args.revision = args.revision or os.environ.get(revision)
-        if events and args.events is None and args.events_dataset is None:
+        if self.events and args.events is None and args.events_dataset is None:
             dataset, revision = VARIABLES["evolution-log"]
             args.events_dataset = os.environ.get(dataset, DEFAULT_EVENTS_DATASET)
             args.events_revision = args.events_revision or os.environ.get(revision)
+
+    def open(self, args: argparse.Namespace) -> tuple[Opened, Opened | None]:
+        """The audit release the arguments name (`--dataset`, downloaded, wins over `--data`), which
+        must hold `config`, and, with `events`, the Evolution Log: `--events`, `--events-dataset`,
+        else the `evolution-log` folder beside a local `--data`, else none. Without, none is looked for."""
+        audit = _audit(args, self.config)
+        if not self.events:
+            return audit, None
+        events = Opened(args.events) if args.events is not None else None
+        sibling = audit.folder.parent / "evolution-log"  # for a local --data only
+        if events is None and not args.dataset and not args.events_dataset and sibling.is_dir():
+            events = Opened(sibling)
+        if events is None and args.events_dataset:
+            events = download(args.events_dataset, args.events_revision)
+        if events is not None and not shards(events.folder, "incidents"):
+            raise ReleaseError(
+                f"{events.folder} holds no data/incidents/*.parquet: is it a Framework Evolution Log release?"
+            )
+        return audit, events
 
 
 def _audit(args: argparse.Namespace, config: str) -> Opened:
@@ -234,45 +258,23 @@ def _audit(args: argparse.Namespace, config: str) -> Opened:
     return audit
 
 
-def open_sources(
-    args: argparse.Namespace, config: str = "full", with_events: bool = True
-) -> tuple[Opened, Opened | None]:
-    """The audit release the arguments name (`--dataset`, downloaded, wins over `--data`), which must
-    hold `config`, and, `with_events`, the evolution log: `--events`, `--events-dataset`, else the
-    `evolution-log` folder beside a local `--data`, else none. Without, none is looked for."""
-    audit = _audit(args, config)
-    if not with_events:
-        return audit, None
-    events = Opened(args.events) if args.events is not None else None
-    sibling = audit.folder.parent / "evolution-log"  # for a local --data only
-    if events is None and not args.dataset and not args.events_dataset and sibling.is_dir():
-        events = Opened(sibling)
-    if events is None and args.events_dataset:
-        events = download(args.events_dataset, args.events_revision)
-    if events is not None and not shards(events.folder, "incidents"):
-        raise ReleaseError(
-            f"{events.folder} holds no data/incidents/*.parquet: is it a Framework Evolution Log release?"
-        )
-    return audit, events
-
-
 T = TypeVar("T")
 
 
 def run_space(
     description: str,
+    sources: Sources,
     opener: Callable[[argparse.Namespace], T],
     launcher: Callable[[T, str, int | None], None],
     argv: Sequence[str] | None = None,
-    events: bool = True,
 ) -> None:
-    """A Space's `python app.py`: its arguments (else the Space's variables), what `opener` makes
-    of them, served by `launcher`; a release that cannot be opened exits 2 with one line. Without
-    `events`, the Space takes no Evolution Log arguments and looks for none."""
+    """A Space's `python app.py`: the arguments of its `sources` (else the Space's variables), what
+    `opener` makes of them, served by `launcher`; a release that cannot be opened exits 2 with one
+    line."""
     parser = argparse.ArgumentParser(description=description)
-    add_source_arguments(parser, events=events)
+    sources.add_arguments(parser)
     args = parser.parse_args(argv)
-    space_defaults(args, events)
+    sources.space_defaults(args)
     try:
         opened = opener(args)
     except ReleaseError as error:

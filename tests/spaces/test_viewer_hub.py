@@ -17,9 +17,9 @@ from tests.helpers import export, run
 REPO = "tractatus-framework/audit-decisions"
 OPEN = """
 import argparse, sys
-from tractatus_viewer.app import Filters, ReleaseError, add_arguments, open_release
+from tractatus_viewer.app import SOURCES, Filters, ReleaseError, open_release
 parser = argparse.ArgumentParser()
-add_arguments(parser)
+SOURCES.add_arguments(parser)
 try:
     release = open_release(parser.parse_args(sys.argv[1:]))
 except ReleaseError as error:
