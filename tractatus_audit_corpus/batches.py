@@ -29,7 +29,7 @@ from tractatus_audit_corpus.normalise import Normalised, normalise
 from tractatus_audit_corpus.stages import IDENTIFYING_FIELDS, anonymise, validate
 from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.features import features_of
-from tractatus_datasets.gate import Identifiers
+from tractatus_datasets.identifiers import Identifiers
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.pipeline import Rejected, Tally, write_scratch
 from tractatus_datasets.records import RawRecord

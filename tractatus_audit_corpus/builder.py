@@ -30,7 +30,7 @@ from tractatus_datasets.anonymise import Granularity
 from tractatus_datasets.build import write_release
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 from tractatus_datasets.features import label_order
-from tractatus_datasets.gate import Identifiers
+from tractatus_datasets.identifiers import Identifiers
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.links import IncidentWindow
 from tractatus_datasets.manifest import Counts, Manifest, SourceInfo

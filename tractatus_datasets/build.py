@@ -17,7 +17,8 @@ from tractatus_datasets.card import CARD_NAME, CardContent, render_card
 from tractatus_datasets.citation import CHANGELOG_NAME, CITATION_NAME, render_changelog, render_citation
 from tractatus_datasets.croissant import CROISSANT_NAME, render_croissant
 from tractatus_datasets.errors import Problem, ProblemsFound
-from tractatus_datasets.gate import GateResult, Identifiers, scan_release
+from tractatus_datasets.gate import GateResult, scan_release
+from tractatus_datasets.identifiers import Identifiers
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import MANIFEST_NAME, Counts, KeyInfo, Manifest, SourceInfo, write_manifest
 from tractatus_datasets.parquet import Rows, shard_nbytes, write_shards

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tractatus_datasets.card import load_lines
 from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
-from tractatus_datasets.gate import Identifiers, scan_release
+from tractatus_datasets.gate import scan_release
+from tractatus_datasets.identifiers import Identifiers
 from tractatus_datasets.manifest import MANIFEST_NAME, Manifest
 from tractatus_datasets.plugins import DatasetPlugin
 from tractatus_datasets.publish import plan_publication, publish_to_git, publish_to_hub

@@ -18,14 +18,13 @@ from tests.helpers import export, run
 from tests.leaks import leaks
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_datasets.errors import ProblemsFound
-from tractatus_datasets.gate import (
+from tractatus_datasets.gate import _texts, scan_release
+from tractatus_datasets.identifiers import (
     MIN_IDENTIFIER_LENGTH,
     Identifiers,
     _digest_prefixes,
     _fingerprint,
     _fingerprints,
-    _texts,
-    scan_release,
 )
 
 FULL = "data/full/train-00000-of-00001.parquet"

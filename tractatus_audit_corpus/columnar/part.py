@@ -27,7 +27,7 @@ from tractatus_audit_corpus.columnar.scan import blocks, scan
 from tractatus_audit_corpus.columnar.sql import connection, select
 from tractatus_audit_corpus.models import FullRow, broken_rows
 from tractatus_datasets.features import features_of
-from tractatus_datasets.gate import Identifiers
+from tractatus_datasets.identifiers import Identifiers
 from tractatus_datasets.pipeline import Tally, write_scratch
 from tractatus_datasets.records import read_lines
 from tractatus_datasets.sources import read_part
