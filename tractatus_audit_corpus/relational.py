@@ -1,7 +1,7 @@
 """The stages that need every row at once, run by DuckDB over the parts' Parquet files: first-wins
 deduplication, session context and coordination, carrying a previous release forward, rare values,
 release order, and the `aggregated` and `incidents` configs (the incidents picked from the `full`
-rows as they are read for writing, in the same order).
+rows as they are read for writing, in the same order, by `incidents.IncidentPicker`).
 
 DuckDB works with a memory limit and spills to the work folder, so no stage holds the corpus as
 Python objects. The rules are those of `derive` and `rare`, written as SQL:
@@ -16,8 +16,7 @@ Python objects. The rules are those of `derive` and `rare`, written as SQL:
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -25,22 +24,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from tractatus_audit_corpus.batches import decode_counts
-from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
+from tractatus_audit_corpus.incidents import IncidentPicker, incident_tests
+from tractatus_audit_corpus.models import AggregatedRow, FullRow
 from tractatus_audit_corpus.rare import RARE_COLUMNS
 from tractatus_audit_corpus.vocab import (
-    Decision,
-    IncidentReason,
-    Outcome,
     PressureLevel,
     Service,
 )
 from tractatus_datasets.features import label_order, to_arrow_table
-from tractatus_datasets.links import IncidentWindow, link_incident
+from tractatus_datasets.links import IncidentWindow
 from tractatus_datasets.parquet import Rows
 from tractatus_datasets.pipeline import Tally
 
@@ -342,117 +337,17 @@ def _aggregated(con: duckdb.DuckDBPyConnection, k: int, derived: Derived) -> Row
     return _rows(con, query, AggregatedRow)
 
 
-def _incident_tests() -> dict[IncidentReason, tuple[str, list[int]]]:
-    """Why a row is an incident: a reason for each column holding one of the codes."""
-    high = [_code(level) for level in (PressureLevel.HIGH, PressureLevel.CRITICAL, PressureLevel.DANGEROUS)]
-    return {
-        IncidentReason.BLOCKED: ("outcome", [_code(Outcome.BLOCKED)]),
-        IncidentReason.WARNED: ("decision", [_code(Decision.WARN)]),
-        IncidentReason.HUMAN_APPROVAL: ("outcome", [_code(Outcome.HUMAN_APPROVAL_REQUIRED)]),
-        IncidentReason.HIGH_PRESSURE: ("context_pressure", high),
-    }
-
-
-class _Incidents:
-    """The `incidents` rows, picked from the `full` rows while those are read for writing: the
-    incidents are those rows in the same order, so DuckDB neither reads nor sorts them again. The
-    picked rows wait in a work-folder file until the `incidents` shards are written."""
-
-    def __init__(
-        self,
-        path: Path,
-        tests: dict[IncidentReason, tuple[str, list[int]]],
-        windows: Sequence[IncidentWindow],
-    ) -> None:
-        self.path, self.windows = path, windows
-        self.schema = to_arrow_table([], IncidentRow).schema
-        self.tests = [(_code(reason), column, pa.array(codes)) for reason, (column, codes) in tests.items()]
-        self.picked = False
-        # Rows repeat a time (to the minute or coarser) and a list of rules: each pair is linked once.
-        self._link = functools.cache(
-            lambda seconds, rules: link_incident(windows, dt.datetime.fromtimestamp(seconds, dt.UTC), rules)
-        )
-
-    def pick(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """Pass the `full` batches through, keeping their incidents."""
-        # Compressed, the picked rows take a third of the disk (91 MB at 1,000,000 decisions).
-        options = pa.ipc.IpcWriteOptions(compression="lz4")
-        with (
-            pa.OSFile(str(self.path), "wb") as sink,
-            pa.ipc.new_file(sink, self.schema, options=options) as writer,
-        ):
-            for batch in batches:
-                yield batch
-                incidents = self._incidents(batch)
-                if incidents.num_rows:
-                    writer.write_batch(incidents)
-                del incidents
-                # Arrow's allocator keeps what picking freed: at 1,000,000 decisions, 60 MB more at
-                # the stage's peak (0.25 s to give it back after each batch).
-                pa.default_memory_pool().release_unused()
-        self.picked = True
-
-    def _incidents(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        held = np.stack(
-            [
-                pc.is_in(batch.column(column), value_set=codes).to_numpy(zero_copy_only=False)
-                for _, column, codes in self.tests
-            ]
-        )
-        picked = held.any(axis=0)
-        batch = batch.filter(pa.array(picked))
-        rows_of, reasons_of = np.nonzero(held[:, picked].T)  # row by row, each row's reasons in order
-        offsets = np.concatenate(([0], np.cumsum(np.bincount(rows_of, minlength=batch.num_rows))))
-        codes = np.array([code for code, _, _ in self.tests], np.int64)
-        reasons = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(codes[reasons_of]))
-        return pa.RecordBatch.from_arrays([*batch.columns, reasons, self._links(batch)], schema=self.schema)
-
-    def _links(self, batch: pa.RecordBatch) -> pa.Array:
-        """Each row's incident in the Evolution Log, by `links.link_incident`, or null."""
-        ids: list[str | None] = [None] * batch.num_rows
-        if self.windows:
-            times = batch.column("timestamp")
-            inside = functools.reduce(  # the rows worth asking: in a window, with a violated rule
-                pc.or_,
-                [pc.and_(pc.greater_equal(times, w.start), pc.less(times, w.end)) for w in self.windows],
-            )
-            violated = batch.column("violated_rules")
-            asked = pc.and_(inside, pc.greater(pc.list_value_length(violated), 0))
-            rows = np.flatnonzero(asked.to_numpy(zero_copy_only=False))
-            if len(rows):
-                at = pa.array(rows)
-                seconds = times.take(at).cast(pa.int64()).to_pylist()  # datetimes are slow to make
-                for row, when, rules in zip(
-                    rows.tolist(), seconds, violated.take(at).to_pylist(), strict=True
-                ):
-                    ids[row] = self._link(when, tuple(rules))
-        return pa.array(ids, pa.string())
-
-    def rows(self, count: int) -> Rows:
-        """The picked rows (`count` of them), read back a batch at a time once `pick` is done."""
-
-        def batches() -> Iterator[pa.RecordBatch]:
-            if not self.picked:
-                raise RuntimeError("the incidents are picked from the full rows: write those first")
-            with pa.OSFile(str(self.path)) as source:  # not mapped: its pages would stay resident
-                reader = pa.ipc.open_file(source)
-                for index in range(reader.num_record_batches):
-                    yield reader.get_batch(index)
-
-        return Rows(self.schema, count, batches)
-
-
 def _incidents(
     con: duckdb.DuckDBPyConnection, full: Rows, scratch: Path, windows: Sequence[IncidentWindow]
 ) -> tuple[Rows, Rows]:
     """The `full` rows again, now keeping their incidents as they are read, and the `incidents`
     rows, counted here from the columns the tests read (which the rare-value swaps leave as they are)."""
-    tests = _incident_tests()
+    tests = incident_tests()
     condition = " OR ".join(f"list_contains({_codes(codes)}, {column})" for column, codes in tests.values())
     columns = ", ".join(sorted({column for column, _ in tests.values()}))
     both = f"SELECT {columns} FROM fresh UNION ALL SELECT {columns} FROM carried"
     (count,), *_ = con.execute(f"SELECT count(*) FROM ({both}) WHERE {condition}").fetchall()
-    incidents = _Incidents(scratch / "incidents.arrow", tests, windows)
+    incidents = IncidentPicker(scratch / "incidents.arrow", tests, windows)
     return Rows(full.schema, full.num_rows, lambda: incidents.pick(full.batches())), incidents.rows(count)
 
 
