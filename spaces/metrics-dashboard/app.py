@@ -45,6 +45,7 @@ __all__ = [
     "launch",
     "main",
     "open_dashboard",
+    "overlaps",
     "timeline_html",
 ]
 
@@ -104,6 +105,7 @@ class Views:
     boundaries: pd.DataFrame  # boundary, principle, decisions, blocked, sent_to_human, shares
     boundary_stack: pd.DataFrame  # boundary, outcome (blocked, sent to a human, went ahead), decisions
     boundary_time: pd.DataFrame  # period, boundary, decisions, share_stopped
+    boundary_overlaps: str  # the boundaries whose points lie on one another, Markdown
     events: pd.DataFrame  # the timeline's events
     counts: pd.DataFrame  # date, measure (active rules, active services), value
     timeline: str  # the timeline drawn as SVG, with each event's account
@@ -145,6 +147,7 @@ class Dashboard:
             boundaries=boundaries,
             boundary_stack=_stack(boundaries),
             boundary_time=boundary_time,
+            boundary_overlaps=overlaps(boundary_time),
             events=_events_frame(events),
             counts=_counts_frame(events),
             timeline=timeline_html(events, self.events.labels.get("kind", []) if self.events else []),
@@ -282,6 +285,31 @@ def _counts_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
         if event[measure] is not None
     ]
     return pd.DataFrame(rows, columns=["date", "measure", "count"])
+
+
+_OVERLAPS_LISTED = 3
+
+
+def overlaps(boundary_time: pd.DataFrame) -> str:
+    """The boundaries whose points lie on one another (the same share in the same period), which
+    the plot draws as one point of one colour; empty when there are none.
+
+    >>> frame = pd.DataFrame({"period": ["2025-10-20"] * 3, "boundary": ["12.1 Values", "12.2 Innovation",
+    ...     "12.6 Agency"], "decisions": [7, 5, 6], "share_stopped": [1.0, 0.5, 1.0]})
+    >>> overlaps(frame)
+    'Several boundaries share one point: **2025-10-20** at 1.00: 12.1 Values, 12.6 Agency.'
+    """
+    shared = boundary_time.groupby(["period", "share_stopped"], sort=True)["boundary"].agg(list)
+    shared = shared[shared.map(len) > 1]
+    if shared.empty:
+        return ""
+    listed = [
+        f"**{period}** at {share:.2f}: {', '.join(boundaries)}"
+        for (period, share), boundaries in shared.head(_OVERLAPS_LISTED).items()
+    ]
+    more = len(shared) - len(listed)
+    tail = f"; and {more} more (the table lists every point)" if more else ""
+    return "Several boundaries share one point: " + "; ".join(listed) + tail + "."
 
 
 def _count_limits(counts: pd.DataFrame) -> list[float | None]:
@@ -477,6 +505,7 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
             views.boundaries,
             csvs["boundaries"],
             views.boundary_time,
+            views.boundary_overlaps,
             views.boundary_time,
             csvs["boundary-time"],
             views.timeline,
@@ -558,6 +587,7 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
                     y_lim=[0, 1.05],  # a boundary always stopped (1.0) drawn below the frame, not on it
                     elem_id="plot-boundary-time",
                 )
+                boundary_overlaps = page.markdown(elem_id="boundary-overlaps")
                 boundary_time_table, boundary_time_csv = table("boundary-time")
             with gr.Tab("Framework evolution", id="evolution"):
                 timeline = gr.HTML(elem_id="timeline", js_on_load=TIMELINE_JS)
@@ -583,7 +613,8 @@ def build_app(dashboard: Dashboard) -> "gr.Blocks":
         inputs = [start, end, services, period, measure]
         outputs = [
             status, pressure, pressure_table, pressure_csv, activation, services_table, services_csv,
-            stack, boundaries_table, boundaries_csv, boundary_time, boundary_time_table, boundary_time_csv,
+            stack, boundaries_table, boundaries_csv, boundary_time, boundary_overlaps, boundary_time_table,
+            boundary_time_csv,
             timeline, counts, events_table, events_csv, incident, mix, mix_table, mix_csv,
         ]  # fmt: skip
         button.click(apply, inputs, outputs, api_name="apply")

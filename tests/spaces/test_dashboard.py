@@ -9,11 +9,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from tests.helpers import export, run
 from tests.spaces.known import DECISIONS, MASKED_CELLS, MASKED_DECISIONS, write_known_source
-from tractatus_dashboard.app import Dashboard, headline, incident_markdown, timeline_html
+from tractatus_dashboard.app import Dashboard, headline, incident_markdown, overlaps, timeline_html
 from tractatus_spaces.aggregates import BOUNDARIES, Aggregates, Scope
 from tractatus_spaces.events import span
 from tractatus_spaces.release import FilterError, Opened
@@ -87,6 +88,34 @@ def test_known_distribution_gives_exact_figures(board: Dashboard) -> None:
         ("2025-10-20", "12.1 Values", 7, 1.0),
         ("2025-10-23", "12.6 Agency", 6, 1.0),
     ]
+    assert views.boundary_overlaps == ""  # each point alone in its day
+
+
+def test_boundaries_whose_points_coincide_are_named(board: Dashboard) -> None:
+    """Per week, both boundaries are always stopped in the same week: the plot draws one point, and
+    the line under it names both."""
+    views = board.views(Scope(), "week")
+    assert rows(views.boundary_time) == [
+        ("2025-10-20", "12.1 Values", 7, 1.0),
+        ("2025-10-20", "12.6 Agency", 6, 1.0),
+    ]
+    assert (
+        views.boundary_overlaps
+        == "Several boundaries share one point: **2025-10-20** at 1.00: 12.1 Values, 12.6 Agency."
+    )
+    many = pd.DataFrame(
+        {
+            "period": [f"2025-10-{day}" for day in (20, 20, 21, 21, 22, 22, 23, 23, 24, 24, 24)],
+            "boundary": ["12.1 Values", "12.6 Agency"] * 5 + ["12.2 Innovation"],
+            "decisions": [5] * 11,
+            "share_stopped": [0.0] * 10 + [0.5],
+        }
+    )
+    assert overlaps(many) == (
+        "Several boundaries share one point: **2025-10-20** at 0.00: 12.1 Values, 12.6 Agency; "
+        "**2025-10-21** at 0.00: 12.1 Values, 12.6 Agency; **2025-10-22** at 0.00: 12.1 Values, 12.6 Agency; "
+        "and 2 more (the table lists every point)."
+    )
 
 
 def test_filters_narrow_every_view(board: Dashboard) -> None:

@@ -169,6 +169,17 @@ def test_dashboard_views_equal_independent_queries(
             ".filter(p => Number(getComputedStyle(p).opacity) > 0).length"
         )
         assert page.eval_on_selector("#plot-boundary-time", drawn) == points > 0
+        # Boundaries with the same share in the same week are one drawn point: the line below names them.
+        week, share, together = truth.all(
+            "SELECT strftime(week, '%Y-%m-%d'), share, string_agg(boundary, ', ' ORDER BY boundary) FROM ("
+            "SELECT date_trunc('week', day) AS week, boundary, round(coalesce(sum(count) FILTER "
+            "(outcome IN (2, 3)), 0) / sum(count), 4) AS share FROM cells "  # human approval, blocked
+            "WHERE boundary IS NOT NULL AND count IS NOT NULL GROUP BY ALL"
+            ") GROUP BY ALL HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 1"
+        )[0]
+        assert f"Several boundaries share one point: {week} at {share:.2f}: {together}" in page.inner_text(
+            "#boundary-overlaps"
+        )
         if shots:
             page.screenshot(path=f"{shots}/dashboard-boundaries.png")
 
