@@ -1,4 +1,4 @@
-"""`scripts/bench.py` runs end to end and prints its figures (the figures themselves are not tested)."""
+"""The benchmarks run end to end and print their figures (the figures themselves are not tested)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from tractatus_audit_corpus.relational import MEMORY_LIMIT
+from tractatus_audit_corpus.sample import write_sample
 
 BENCH = Path(__file__).parents[1] / "scripts" / "bench.py"
 
@@ -75,3 +78,35 @@ def test_an_unknown_engine_is_refused_before_any_work(tmp_path: Path) -> None:
         "--engines polars: the engines are columnar and python"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_prototype_without_python_per_record_prints_its_figures(tmp_path: Path) -> None:
+    """`scripts/bench_sql_only.py`, which the README's estimate for the 12× target quotes, runs on a
+    sample dump, and its pseudonyms computed in SQL are `ExportKey`'s."""
+    write_sample(tmp_path / "sample", records=400)
+    result = subprocess.run(
+        [
+            sys.executable,
+            BENCH.with_name("bench_sql_only.py"),
+            "--dump",
+            tmp_path / "sample" / "auditLogs.json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "pseudonyms in SQL equal to ExportKey.pseudonym: 1000 of 1000"
+    assert re.fullmatch(
+        r"stage 1 in DuckDB, 2 threads, dropped keys counted: [1-9][\d,]* rows in [\d.]+ s", lines[1]
+    )
+    assert re.fullmatch(r"the same with the lines numbered \(row_number\): [\d.]+ s", lines[2])
+    assert re.fullmatch(
+        r"leaves of nested dropped metadata \(json_tree\), one thread: [\d.]+ µs a record .*", lines[3]
+    )
+    assert [re.sub(r"[\d.]+ s$", "", line) for line in lines[4:]] == [
+        f"those rows sorted into release order and written by DuckDB, memory limit {memory}: "
+        for memory in (MEMORY_LIMIT, "700MB", "2GB")
+    ]

@@ -23,7 +23,7 @@ from tractatus_audit_corpus.vocab import (
     Severity,
 )
 
-__all__ = ["PER_RECORD_ONLY", "connection", "select"]
+__all__ = ["MACROS", "PER_RECORD_ONLY", "connection", "select"]
 
 # Tables of `mapping` for the shapes this engine routes whole (the AuditLogger pattern): only the
 # per-record engine uses them. A test holds every other table to be used by both engines.
@@ -50,7 +50,7 @@ def _column(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-_MACROS = [
+MACROS = [
     # Printable ASCII: what `str.upper()` reads as SQL `upper` does, and `\\d` as `[0-9]`.
     "CREATE MACRO ascii(v) AS regexp_full_match(v, '[ -~]*')",
 ]
@@ -271,6 +271,6 @@ def connection() -> duckdb.DuckDBPyConnection:
     """This process's connection: a worker runs part after part, on one core."""
     con = duckdb.connect(config={"threads": 1, "memory_limit": _MEMORY_LIMIT})
     con.execute("SET GLOBAL TimeZone = 'UTC'")  # for its cursors too
-    for macro in _MACROS:
+    for macro in MACROS:
         con.execute(macro)
     return con
