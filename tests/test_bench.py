@@ -13,28 +13,21 @@ from tractatus_audit_corpus.sample import write_sample
 BENCH = Path(__file__).parents[1] / "scripts" / "bench.py"
 
 
+def _printed(script: Path, *args: object) -> list[str]:
+    """The lines a benchmark script prints, once it has exited 0."""
+    result = subprocess.run(
+        [sys.executable, script, *map(str, args)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
 def test_the_benchmark_prints_rates_memory_and_stages_for_both_engines_and_the_baseline(
     tmp_path: Path,
 ) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            BENCH,
-            "--records",
-            "300",
-            "--engines",
-            "columnar,python",
-            "--baseline",
-            "--workdir",
-            tmp_path,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    lines = _printed(
+        BENCH, "--records", 300, "--engines", "columnar,python", "--baseline", "--workdir", tmp_path
     )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
     figures = r"in [\d.]+ s: [\d,]+ records/s, [\d.,]+ MB/s, peak RSS [\d,]+ MB \(all processes\)"
     documents = (tmp_path / "source-300" / "auditLogs.json").read_text().count("\n")  # the dump's, not legacy
     assert re.fullmatch(
@@ -84,20 +77,7 @@ def test_the_prototype_without_python_per_record_prints_its_figures(tmp_path: Pa
     """`scripts/bench_sql_only.py`, which the README's estimate for the 12× target quotes, runs on a
     sample dump, and its pseudonyms computed in SQL are `ExportKey`'s."""
     write_sample(tmp_path / "sample", records=400)
-    result = subprocess.run(
-        [
-            sys.executable,
-            BENCH.with_name("bench_sql_only.py"),
-            "--dump",
-            tmp_path / "sample" / "auditLogs.json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    lines = _printed(BENCH.with_name("bench_sql_only.py"), "--dump", tmp_path / "sample" / "auditLogs.json")
     assert lines[0] == "pseudonyms in SQL equal to ExportKey.pseudonym: 1000 of 1000"
     assert re.fullmatch(
         r"stage 1 in DuckDB, 2 threads, dropped keys counted: [1-9][\d,]* rows in [\d.]+ s", lines[1]
