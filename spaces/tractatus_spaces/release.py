@@ -163,7 +163,13 @@ def download(dataset: str, revision: str | None) -> Opened:
 class Sources:
     """What a Space reads, declared once in its `app.py`: the config its audit release must hold,
     and whether it shows the Framework Evolution Log (`events`). Its arguments (the Space's and its
-    CLI command's), the Space's defaults and the opening of the releases all follow from it."""
+    CLI command's), the Space's defaults and the opening of the releases all follow from it.
+
+    >>> parser = argparse.ArgumentParser()
+    >>> Sources("aggregated", events=False).add_arguments(parser)
+    >>> sorted(vars(parser.parse_args([])))
+    ['data', 'dataset', 'host', 'port', 'revision']
+    """
 
     config: str = "full"
     events: bool = True
