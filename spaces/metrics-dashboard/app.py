@@ -299,13 +299,13 @@ def overlaps(boundary_time: pd.DataFrame) -> str:
     >>> overlaps(frame)
     'Several boundaries share one point: **2025-10-20** at 1.00: 12.1 Values, 12.6 Agency.'
     """
-    shared = boundary_time.groupby(["period", "share_stopped"], sort=True)["boundary"].agg(list)
-    shared = shared[shared.map(len) > 1]
+    points = boundary_time.groupby(["period", "share_stopped"], sort=True)["boundary"].agg(list).reset_index()
+    shared = points[points["boundary"].map(len) > 1]
     if shared.empty:
         return ""
     listed = [
         f"**{period}** at {share:.2f}: {', '.join(boundaries)}"
-        for (period, share), boundaries in shared.head(_OVERLAPS_LISTED).items()
+        for period, share, boundaries in shared.head(_OVERLAPS_LISTED).to_numpy().tolist()
     ]
     more = len(shared) - len(listed)
     tail = f"; and {more} more (the table lists every point)" if more else ""
