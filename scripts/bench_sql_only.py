@@ -41,6 +41,11 @@ _READ_KEYS = "[" + ", ".join(f"'{key}'" for key in READ_METADATA) + "]"
 _HMAC = "substr(sha256(unhex(outer_pad) || unhex(sha256(unhex(inner_pad) || unhex(ns) || encode(v)))), 1, 32)"
 
 
+def _path(path: Path) -> str:
+    """A path as a SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _pads(secret: bytes, namespace: str) -> tuple[str, str, str]:
     """HMAC-SHA256's two key pads and the namespace's prefix (as `ExportKey.pseudonym` keys a value), in hex."""
     key = (hashlib.sha256(secret).digest() if len(secret) > 64 else secret).ljust(64, b"\0")
@@ -66,7 +71,7 @@ def _docs(dump: Path, numbered: bool) -> str:
     metadata = ", ".join(f'typed."{key}" AS "m_{key}"' for key in READ_METADATA)
     return f"""
 WITH raw AS (
-    SELECT {line} AS line, * FROM read_json('{dump}', format='newline_delimited', columns={_COLUMNS!r},
+    SELECT {line} AS line, * FROM read_json({_path(dump)}, format='newline_delimited', columns={_COLUMNS!r},
         ignore_errors=true, maximum_object_size=16777216)
 ), shaped AS (
     SELECT *, json_transform(metadata, '{_METADATA}') AS typed,
@@ -115,7 +120,7 @@ SELECT line, exact, make_timestamp(exact // 60000000 * 60000000) AS timestamp,
     rules_checked, violated_rules, severity, duration_ms, events, dropped
 FROM selected WHERE NOT route"""
     started = time.perf_counter()
-    con.execute(f"COPY ({rows}) TO '{out}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 10000)")
+    con.execute(f"COPY ({rows}) TO {_path(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 10000)")
     return time.perf_counter() - started
 
 
@@ -123,7 +128,7 @@ def leaves(dump: Path, scratch: Path) -> tuple[float, float]:
     """Seconds a record, one thread, to read the dump, and to read it and count the leaves of its
     nested dropped metadata values with `json_tree`."""
     con = _connect(1, "600MB", scratch)
-    read = f"read_json('{dump}', format='newline_delimited', columns={_COLUMNS!r}, ignore_errors=true)"
+    read = f"read_json({_path(dump)}, format='newline_delimited', columns={_COLUMNS!r}, ignore_errors=true)"
     started = time.perf_counter()
     (count,) = con.execute(f"SELECT count(*) FROM {read}").fetchall()[0]
     alone = time.perf_counter() - started
@@ -142,8 +147,8 @@ def sorted_write(rows: Path, out: Path, memory: str, threads: int, scratch: Path
     con = _connect(threads, memory, scratch)
     started = time.perf_counter()
     con.execute(
-        f"COPY (SELECT * EXCLUDE (line, exact) FROM '{rows}' ORDER BY timestamp, session, exact, decision_id) "
-        f"TO '{out}' "
+        f"COPY (SELECT * EXCLUDE (line, exact) FROM {_path(rows)} ORDER BY timestamp, session, exact, decision_id) "
+        f"TO {_path(out)} "
         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 10000)"
     )
     return time.perf_counter() - started
@@ -172,7 +177,7 @@ def main() -> None:
             f"pseudonyms in SQL equal to ExportKey.pseudonym: {pseudonyms_agree(secret, values, scratch)} of {len(values)}"
         )
         seconds = stage_one(args.dump, rows, secret, args.threads, scratch, numbered=False)
-        (count,) = duckdb.connect().execute(f"SELECT count(*) FROM '{rows}'").fetchall()[0]
+        (count,) = duckdb.connect().execute(f"SELECT count(*) FROM {_path(rows)}").fetchall()[0]
         print(
             f"stage 1 in DuckDB, {args.threads} threads, dropped keys counted: {count:,} rows in {seconds:.2f} s"
         )
