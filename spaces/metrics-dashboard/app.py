@@ -292,19 +292,20 @@ _OVERLAPS_LISTED = 3
 
 def overlaps(boundary_time: pd.DataFrame) -> str:
     """The boundaries whose points lie on one another (the same share in the same period), which
-    the plot draws as one point of one colour; empty when there are none.
+    the plot draws as one point of one colour, as Markdown (the release's values shown literally);
+    empty when there are none.
 
     >>> frame = pd.DataFrame({"period": ["2025-10-20"] * 3, "boundary": ["12.1 Values", "12.2 Innovation",
     ...     "12.6 Agency"], "decisions": [7, 5, 6], "share_stopped": [1.0, 0.5, 1.0]})
-    >>> overlaps(frame)
-    'Several boundaries share one point: **2025-10-20** at 1.00: 12.1 Values, 12.6 Agency.'
+    >>> print(overlaps(frame))
+    Several boundaries share one point: **2025\\-10\\-20** at 1.00: 12\\.1 Values, 12\\.6 Agency.
     """
     points = boundary_time.groupby(["period", "share_stopped"], sort=True)["boundary"].agg(list).reset_index()
     shared = points[points["boundary"].map(len) > 1]
     if shared.empty:
         return ""
     listed = [
-        f"**{period}** at {share:.2f}: {', '.join(boundaries)}"
+        f"**{page.literal(period)}** at {share:.2f}: {', '.join(map(page.literal, boundaries))}"
         for period, share, boundaries in shared.head(_OVERLAPS_LISTED).to_numpy().tolist()
     ]
     more = len(shared) - len(listed)

@@ -99,22 +99,31 @@ def test_boundaries_whose_points_coincide_are_named(board: Dashboard) -> None:
         ("2025-10-20", "12.1 Values", 7, 1.0),
         ("2025-10-20", "12.6 Agency", 6, 1.0),
     ]
-    assert (
-        views.boundary_overlaps
-        == "Several boundaries share one point: **2025-10-20** at 1.00: 12.1 Values, 12.6 Agency."
+    assert views.boundary_overlaps == (  # Markdown, the release's values escaped
+        r"Several boundaries share one point: **2025\-10\-20** at 1.00: 12\.1 Values, 12\.6 Agency."
     )
     many = pd.DataFrame(
         {
             "period": [f"2025-10-{day}" for day in (20, 20, 21, 21, 22, 22, 23, 23, 24, 24, 24)],
-            "boundary": ["12.1 Values", "12.6 Agency"] * 5 + ["12.2 Innovation"],
+            "boundary": ["V", "A"] * 5 + ["I"],
             "decisions": [5] * 11,
-            "share_stopped": [0.0] * 10 + [0.5],
+            "share_stopped": [0.0] * 10 + [0.5],  # five points of two boundaries, one of one
         }
     )
     assert overlaps(many) == (
-        "Several boundaries share one point: **2025-10-20** at 0.00: 12.1 Values, 12.6 Agency; "
-        "**2025-10-21** at 0.00: 12.1 Values, 12.6 Agency; **2025-10-22** at 0.00: 12.1 Values, 12.6 Agency; "
-        "and 2 more (the table lists every point)."
+        r"Several boundaries share one point: **2025\-10\-20** at 0.00: V, A; **2025\-10\-21** at 0.00: V, A; "
+        r"**2025\-10\-22** at 0.00: V, A; and 2 more (the table lists every point)."
+    )
+    hostile = pd.DataFrame(  # a release's text is never read as Markdown or HTML
+        {
+            "period": ["2025-10-24"] * 2,
+            "boundary": ["12.1 Values", "<b>I</b>"],
+            "decisions": [5, 5],
+            "share_stopped": [0.0, 0.0],
+        }
+    )
+    assert overlaps(hostile) == (
+        r"Several boundaries share one point: **2025\-10\-24** at 0.00: 12\.1 Values, &lt;b&gt;I&lt;\/b&gt;."
     )
 
 
