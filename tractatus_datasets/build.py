@@ -58,7 +58,7 @@ def write_release(
     the card and manifest once they are written. With `previous` (the release this one continues),
     the manifest and card name it and the changelog keeps its entries. `rows_written` is called
     once the shards are written, to free what produced `tables` (a database) before the checks.
-    The manifest's `summary` is `spec.summarise` of the default config's shards, as written.
+    The manifest's `summary` is `spec.summary` of the shards as written.
     """
     root, stage = staging.folder, stages or Stages()
     counts = counts.model_copy(
@@ -79,8 +79,7 @@ def write_release(
             shards += write_shards(table, root, config.name, max_shard_rows)
     if rows_written is not None:
         rows_written()
-    default = spec.default_config.name
-    summary = spec.summarise([root / s.path for s in shards if s.config == default]) if spec.summarise else {}
+    summary = spec.summary(root, shards)
     _return_unused_memory()
     with stage("leak gate"):
         data_gate = _gate(root, spec, identifiers, part="data")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from datasets import Features
 from pydantic import BaseModel
@@ -18,6 +18,15 @@ from pydantic import BaseModel
 from tractatus_datasets.features import features_of
 
 __all__ = ["ConfigSpec", "DatasetSpec", "SourceSpec"]
+
+
+class _Shard(Protocol):
+    """A shard as the writer lists it and as the manifest does."""
+
+    @property
+    def config(self) -> str: ...
+    @property
+    def path(self) -> str: ...  # relative to the release root
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,13 @@ class DatasetSpec:
     def default_config(self) -> ConfigSpec:
         """The config `load_dataset(repo)` gives without a name; its rows are the dataset's records."""
         return next(config for config in self.configs if config.default)
+
+    def summary(self, root: Path, shards: Iterable[_Shard]) -> dict[str, Any]:
+        """`summarise` of the default config's shards among `shards` (none without `summarise`)."""
+        if self.summarise is None:
+            return {}
+        default = self.default_config.name
+        return self.summarise([root / shard.path for shard in shards if shard.config == default])
 
     def config(self, name: str) -> ConfigSpec:
         for config in self.configs:

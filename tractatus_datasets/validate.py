@@ -129,7 +129,7 @@ def _summary_problems(root: Path, spec: DatasetSpec, manifest: Manifest) -> list
     if spec.summarise is None or not manifest.summary:
         return []
     default = spec.default_config.name
-    actual = spec.summarise([root / shard.path for shard in manifest.shards if shard.config == default])
+    actual = spec.summary(root, manifest.shards)
     return [
         Problem(
             MANIFEST_NAME,
