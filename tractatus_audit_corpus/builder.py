@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from tractatus_audit_corpus.batches import Task
 from tractatus_audit_corpus.card_text import card_content
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
-from tractatus_audit_corpus.engines import LINES_PER_PART, Engine, run_batches, run_tasks
+from tractatus_audit_corpus.engines import LINES_PER_PART, Engine, default_workers, run_batches, run_tasks
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
 from tractatus_audit_corpus.relational import derive_release
 from tractatus_audit_corpus.vocab import Decision
@@ -111,7 +111,7 @@ class AuditOptions:
     timeout_seconds: float = 10.0  # for a mongodb:// source
     engine: Engine = Engine.COLUMNAR
     scheduler: str | None = None  # a Dask scheduler's address; None: a local cluster
-    workers: int | None = None  # processes (python, columnar); None: one per core
+    workers: int | None = None  # processes (python, columnar); None: `engines.default_workers`
     lines_per_part: int = LINES_PER_PART
     previous: Path | None = None  # an earlier release to carry forward (`--previous`)
     coordination_window: dt.timedelta = DEFAULT_WINDOW
@@ -176,7 +176,8 @@ def _collect(source: Source, audit: AuditOptions, scratch: Path, quarantine: Qua
             )
             for part in planned
         )
-        results = run_tasks(tasks, audit.engine, workers=audit.workers, scheduler=audit.scheduler)
+        workers = audit.workers or default_workers(sum(file.path.stat().st_size for file in source.files))
+        results = run_tasks(tasks, audit.engine, workers=workers, scheduler=audit.scheduler)
     with progress_bar(desc="Reading records", unit=" records") as bar:
         for result in results:
             collected.read += result.read

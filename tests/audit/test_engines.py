@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,7 +16,7 @@ import pytest
 
 from tests.audit import shapes
 from tests.helpers import audit_export, child_processes, command_line, export, release_contents, run
-from tractatus_audit_corpus.engines import Engine
+from tractatus_audit_corpus.engines import IN_PROCESS_BYTES, Engine
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.errors import UsageError
 
@@ -61,6 +64,41 @@ def test_no_process_stays_behind_the_workers(sample_source: Path, tmp_path: Path
     before = _helper_processes()
     export(sample_source, tmp_path / "many", k=5, lines_per_part=333, workers=2)
     assert _helper_processes() - before == set()
+
+
+def _workers_started_by(work: Callable[[], object]) -> int:
+    """How many worker processes this process spawned while `work` ran, polled every 20 ms (a
+    spawned worker lives at least the second its imports take)."""
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.02):
+            seen.update(p for p in child_processes(os.getpid()) if b"spawn_main" in command_line(p))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        work()
+    finally:
+        done.set()
+        watcher.join()
+    return len(seen)
+
+
+def test_a_small_source_is_read_in_this_process_unless_workers_are_asked_for(
+    sample_source: Path, tmp_path: Path
+) -> None:
+    # 2,000 documents in four files, cut into seven parts: far under IN_PROCESS_BYTES.
+    assert sum(p.stat().st_size for p in sample_source.rglob("*") if p.is_file()) < IN_PROCESS_BYTES
+    started = {
+        workers: _workers_started_by(
+            partial(export, sample_source, tmp_path / str(workers), k=5, lines_per_part=333, workers=workers)
+        )
+        for workers in (None, 2)
+    }
+    assert started == {None: 0, 2: 2}
+    assert release_contents(tmp_path / "None") == release_contents(tmp_path / "2")
 
 
 def _rows(out: Path, config: str) -> list[dict[str, object]]:
