@@ -120,6 +120,14 @@ def status(page: Any) -> str:
     return str(page.inner_text(STATUS)).strip()
 
 
+def screenshot(page: Any, path: str | None, *, full_page: bool = False) -> None:
+    """Save what the page shows at `path` (None: nothing) once no event is running, so that no
+    view is caught greyed out half-way through an update."""
+    if path:
+        page.wait_for_function(IDLE)
+        page.screenshot(path=path, full_page=full_page)
+
+
 def press(page: Any, button: str) -> str:
     """Press `button` (a CSS selector) and return the status line it leads to."""
     page.evaluate(WATCH)

@@ -24,6 +24,7 @@ from tests.spaces.browser import (
     elsewhere,
     fill,
     press,
+    screenshot,
     serve,
     status,
 )
@@ -101,8 +102,7 @@ def test_dashboard_views_equal_independent_queries(
         assert status(page).startswith(f"In this range (all services): {shown:,} decisions in")
         assert f"{masked:,} cells are masked" in status(page)
         assert truth.headline() in page.inner_text("#headline")
-        if shots:
-            page.screenshot(path=f"{shots}/dashboard-pressure.png")
+        screenshot(page, shots and f"{shots}/dashboard-pressure.png")
 
         # Context pressure as shares, then its table's first row and the whole CSV download.
         page.click("#measure label:has-text('shares')")
@@ -133,8 +133,7 @@ def test_dashboard_views_equal_independent_queries(
         assert table_row(page, "services", 4, first=week)[:3] == [week, SERVICES[service], number(n)]
         assert "needs row-level data" not in page.inner_text("#coordination-note")  # says it in its own words
         assert "Audit Log Viewer" in page.inner_text("#coordination-note")
-        if shots:
-            page.screenshot(path=f"{shots}/dashboard-services.png")
+        screenshot(page, shots and f"{shots}/dashboard-services.png")
 
         # Boundary enforcement: 12.1 Values in total, and the first point over time.
         page.get_by_role("tab", name="Boundary enforcement").click()
@@ -180,8 +179,7 @@ def test_dashboard_views_equal_independent_queries(
         assert f"Several boundaries share one point: {week} at {share:.2f}: {together}" in page.inner_text(
             "#boundary-overlaps"
         )
-        if shots:
-            page.screenshot(path=f"{shots}/dashboard-boundaries.png")
+        screenshot(page, shots and f"{shots}/dashboard-boundaries.png")
 
         # The evolution timeline: one mark per event; a click shows that event's account.
         page.get_by_role("tab", name="Framework evolution").click()
@@ -201,8 +199,7 @@ def test_dashboard_views_equal_independent_queries(
         assert scale, y_axis
         low, high = map(float, scale.groups())
         assert low == 0 and high > largest > 0  # counts from zero, the largest not on the frame's edge
-        if shots:
-            page.screenshot(path=f"{shots}/dashboard-evolution.png")
+        screenshot(page, shots and f"{shots}/dashboard-evolution.png")
 
         # The 27027 incident: both events, their linked decisions, the mix around the windows.
         page.get_by_role("tab", name="The 27027 incident").click()
@@ -235,8 +232,7 @@ def test_dashboard_views_equal_independent_queries(
                 for r in csv.DictReader(file)
             ]
         assert ("handoff-skipped", "during", "2025-10-24", "2025-10-25", "allow", during) in mix
-        if shots:
-            page.screenshot(path=f"{shots}/dashboard-27027.png", full_page=True)
+        screenshot(page, shots and f"{shots}/dashboard-27027.png", full_page=True)
 
         # The filters change every view; a bad date and an empty range are said plainly.
         page.get_by_role("tab", name="Context pressure").click()

@@ -12,7 +12,17 @@ import duckdb
 import pytest
 
 from tests.helpers import run
-from tests.spaces.browser import HOSTILE, assert_literal, browser_page, elsewhere, fill, press, serve, status
+from tests.spaces.browser import (
+    HOSTILE,
+    assert_literal,
+    browser_page,
+    elsewhere,
+    fill,
+    press,
+    screenshot,
+    serve,
+    status,
+)
 from tractatus_simulator import Action, Context, across_levels, at_level, simulate
 from tractatus_simulator.examples import EXAMPLES
 
@@ -110,8 +120,7 @@ def test_simulator_steps_levels_and_evidence_equal_the_library_and_the_shards(
             assert int(row[3]) == corpus_count(release, step.service, boundary, step.outcome)
             assert int(row[4]) == corpus_count(release, step.service, boundary, None)
         assert int(evidence_shown(page)[0][4]) > 0  # the demo corpus holds 12.1 Values decisions
-        if shots:
-            page.screenshot(path=f"{shots}/simulator.png", full_page=True)
+        screenshot(page, shots and f"{shots}/simulator.png", full_page=True)
 
         # Another pressure: the diagram and the status follow.
         page.evaluate("() => { window.answered = false }")

@@ -24,6 +24,7 @@ from tests.spaces.browser import (
     elsewhere,
     fill,
     press,
+    screenshot,
     serve,
     status,
 )
@@ -153,7 +154,7 @@ def test_filters_detail_and_plots_in_chromium(viewer: Served, demo: Path, tmp_pa
         assert title is not None and title[0] in page.inner_text("#detail")
         if os.environ.get("TRACTATUS_VIEWER_SCREENSHOT"):  # how the README's picture is made
             page.get_by_role("tab", name="Decisions").click()
-            page.screenshot(path=os.environ["TRACTATUS_VIEWER_SCREENSHOT"])
+            screenshot(page, os.environ["TRACTATUS_VIEWER_SCREENSHOT"])
 
     assert elsewhere(requests) == []
     assert viewer.outside_calls() == ""  # the app's process looked up and called no other host
