@@ -424,7 +424,7 @@ def build_app(release: Release) -> "gr.Blocks":
         decision_id = str(table.iloc[row, 0]) if len(table) > row else ""
         return decision_id, gr.Tabs(selected="detail")
 
-    app = gr.Blocks(title="Tractatus Audit Log Viewer", analytics_enabled=False)
+    app = gr.Blocks(title="Tractatus Audit Log Viewer", analytics_enabled=False, fill_width=True)
     with app:
         page.markdown(
             f"# Tractatus Audit Log Viewer\n`{release.title}` · "

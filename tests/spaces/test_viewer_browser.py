@@ -61,6 +61,14 @@ def apply(page: Any) -> str:
     return press(page, "#apply")
 
 
+# The table's columns whose header or cells reach past the right edge of the table's frame.
+CUT_COLUMNS = """() => {
+    const edge = document.querySelector('#table').getBoundingClientRect().right;
+    const cells = [...document.querySelectorAll('#table th, #table [role=gridcell]')];
+    return [...new Set(cells.filter(c => c.getBoundingClientRect().right > edge + 1).map(c => c.cellIndex))];
+}"""
+
+
 @pytest.mark.browser
 def test_filters_detail_and_plots_in_chromium(viewer: Served, demo: Path, tmp_path: Path) -> None:
     truth = Independent(demo / "audit-decisions")
@@ -92,6 +100,8 @@ def test_filters_detail_and_plots_in_chromium(viewer: Served, demo: Path, tmp_pa
             p=truth.codes("context_pressure", "HIGH", "CRITICAL"),
         )
         assert cells.first.inner_text().strip() == newest
+        # Every column fits the page's width: none is cut at the right edge until scrolled to.
+        assert page.evaluate(CUT_COLUMNS) == []
 
         # A date range on top, then a bad date, then one that matches nothing.
         fill(page, "start", "2025-10-24")
