@@ -238,6 +238,11 @@ def child_processes(root: int) -> set[int]:
     return children
 
 
+def spawned_workers(parent: int) -> set[int]:
+    """The pids of the worker processes `parent` has spawned (multiprocessing's `spawn`) and that run."""
+    return {pid for pid in child_processes(parent) if b"spawn_main" in command_line(pid)}
+
+
 def command_line(pid: int) -> bytes:
     """A process's command line, NUL-separated; empty once it has ended."""
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import KEY, audit_export, child_processes, cli, cli_env, command_line, file_digests, run
+from tests.helpers import KEY, audit_export, cli, cli_env, file_digests, run, spawned_workers
 from tractatus_audit_corpus.builder import SPEC
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.validate import validate_release
@@ -147,7 +147,7 @@ def _start_with_workers(
     deadline, workers = time.monotonic() + 120, set()
     while time.monotonic() < deadline and process.poll() is None and len(workers) < 2:
         # The workers are the export's children that run `spawn_main` (not its resource tracker).
-        workers = {pid for pid in child_processes(process.pid) if b"spawn_main" in command_line(pid)}
+        workers = spawned_workers(process.pid)
         time.sleep(0.01)
     assert len(workers) == 2, "the export did not start its workers"
     return process, workers

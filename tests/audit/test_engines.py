@@ -15,7 +15,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.audit import shapes
-from tests.helpers import audit_export, child_processes, command_line, export, release_contents, run
+from tests.helpers import (
+    audit_export,
+    child_processes,
+    command_line,
+    export,
+    release_contents,
+    run,
+    spawned_workers,
+)
 from tractatus_audit_corpus.engines import IN_PROCESS_BYTES, Engine
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.errors import UsageError
@@ -74,7 +82,7 @@ def _workers_started_by(work: Callable[[], object]) -> int:
 
     def watch() -> None:
         while not done.wait(0.02):
-            seen.update(p for p in child_processes(os.getpid()) if b"spawn_main" in command_line(p))
+            seen.update(spawned_workers(os.getpid()))
 
     watcher = threading.Thread(target=watch)
     watcher.start()
