@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,42 +112,23 @@ def write_shards(rows: pa.Table | Rows, root: Path, config: str, max_rows: int) 
     count = max(1, math.ceil(rows.num_rows / max_rows))
     folder = root / "data" / config
     folder.mkdir(parents=True, exist_ok=True)
-    sizes = [min(max_rows, rows.num_rows - index * max_rows) for index in range(count)]
-    groups = _prefetched(
-        _Reader(rows),
-        [min(ROW_GROUP_ROWS, size - start) for size in sizes for start in range(0, size, ROW_GROUP_ROWS)],
-    )
+    reader = _Reader(rows)
     shards = []
-    with closing(groups):
-        for index, size in enumerate(sizes):
-            relative = f"data/{config}/train-{index:05d}-of-{count:05d}.parquet"
-            path = root / relative
-            # No row group at all in an empty shard: a zero-row group makes `datasets` fail.
-            with pq.ParquetWriter(path, rows.schema, **_WRITER_SETTINGS) as writer:
-                for start in range(0, size, ROW_GROUP_ROWS):
-                    group = next(groups)
-                    if group.num_rows < min(ROW_GROUP_ROWS, size - start):
-                        raise ValueError(f"{config}: fewer rows than the {rows.num_rows} announced")
-                    writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
-            shards.append(ShardInfo(config, relative, size, path.stat().st_size, file_sha256(path)))
-        if next(groups).num_rows:
-            raise ValueError(f"{config}: more rows than the {rows.num_rows} announced")
+    for index in range(count):
+        relative = f"data/{config}/train-{index:05d}-of-{count:05d}.parquet"
+        path = root / relative
+        size = min(max_rows, rows.num_rows - index * max_rows)
+        # No row group at all in an empty shard: a zero-row group makes `datasets` fail.
+        with pq.ParquetWriter(path, rows.schema, **_WRITER_SETTINGS) as writer:
+            for start in range(0, size, ROW_GROUP_ROWS):
+                group = reader.take(min(ROW_GROUP_ROWS, size - start))
+                if group.num_rows < min(ROW_GROUP_ROWS, size - start):
+                    raise ValueError(f"{config}: fewer rows than the {rows.num_rows} announced")
+                writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
+        shards.append(ShardInfo(config, relative, size, path.stat().st_size, file_sha256(path)))
+    if reader.take(1).num_rows:
+        raise ValueError(f"{config}: more rows than the {rows.num_rows} announced")
     return shards
-
-
-def _prefetched(reader: _Reader, sizes: list[int]) -> Generator[pa.Table]:
-    """Tables of `sizes` rows taken off `reader` in order, then one more (empty unless the rows
-    are more than announced); each taken on a thread of its own while the one before is written,
-    so that the rows' source (a DuckDB query, the incident picker) and the writer's compression,
-    which both leave the GIL, run side by side."""
-    with ThreadPoolExecutor(1, thread_name_prefix="rows") as pool:
-        sizes = [*sizes, 1]
-        pending = pool.submit(reader.take, sizes[0])
-        for following in sizes[1:]:
-            taken = pending.result()
-            pending = pool.submit(reader.take, following)
-            yield taken
-        yield pending.result()
 
 
 def shard_nbytes(path: Path) -> int:
