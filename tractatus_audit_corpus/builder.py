@@ -176,7 +176,7 @@ def _collect(source: Source, audit: AuditOptions, scratch: Path, quarantine: Qua
             )
             for part in planned
         )
-        workers = audit.workers or default_workers(sum(file.path.stat().st_size for file in source.files))
+        workers = audit.workers or default_workers(source.data_bytes)
         results = run_tasks(tasks, audit.engine, workers=workers, scheduler=audit.scheduler)
     with progress_bar(desc="Reading records", unit=" records") as bar:
         for result in results:

@@ -48,7 +48,8 @@ class Engine(StrEnum):
 
 
 def default_workers(source_bytes: int) -> int:
-    """How many processes read a file source of `source_bytes` when `--workers` is not given.
+    """How many processes read a file source holding `source_bytes` of records (`Source.data_bytes`,
+    which counts a gzipped file by what it holds) when `--workers` is not given.
 
     Each worker is a new process that imports the export's libraries before its first part, about
     1.5 s here. Measured on dumps of 40,000 and 80,000 documents (39 and 86 MB), one process was

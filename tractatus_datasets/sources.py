@@ -64,6 +64,25 @@ class Source:
         kinds = sorted({file.kind for file in self.files})
         return " + ".join(f"{kind} ({sum(f.kind == kind for f in self.files)} file(s))" for kind in kinds)
 
+    @property
+    def data_bytes(self) -> int:
+        """About how many bytes of records the files hold: a `.gz` file counts as the size its gzip
+        trailer records (modulo 4 GiB), or its own size if larger. A file that cannot be read
+        counts as 0 here; reading it reports the error."""
+        return sum(_data_bytes(file.path) for file in self.files)
+
+
+def _data_bytes(path: Path) -> int:
+    try:
+        size = path.stat().st_size
+        if not path.name.endswith(".gz") or size < 18:  # a gzip header and trailer alone are 18 bytes
+            return size
+        with path.open("rb") as file:
+            file.seek(-4, os.SEEK_END)
+            return max(size, int.from_bytes(file.read(4), "little"))
+    except OSError:
+        return 0
+
 
 def _is_legacy(path: Path) -> bool:
     name = path.name.removesuffix(".gz")

@@ -128,6 +128,17 @@ def test_a_folder_holds_dumps_and_legacy_files_in_name_order(tmp_path: Path) -> 
     ]
 
 
+def test_the_data_bytes_count_a_gzipped_file_by_what_it_holds(tmp_path: Path) -> None:
+    (tmp_path / "legacy").mkdir()
+    held = b'{"a": 1}\n' * 100_000  # 900,000 bytes that gzip to a few kB
+    (tmp_path / "legacy" / "decisions-2025-10-09.jsonl.gz").write_bytes(gzip.compress(held))
+    (tmp_path / "legacy" / "decisions-2025-10-10.jsonl.gz").write_bytes(b"")  # not gzip: its own size, 0
+    (tmp_path / "auditLogs.json").write_text('{"c": 3}\n')
+    source = discover(str(tmp_path))
+    assert (tmp_path / "legacy" / "decisions-2025-10-09.jsonl.gz").stat().st_size < 10_000
+    assert source.data_bytes == 900_000 + 9
+
+
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
