@@ -27,6 +27,7 @@ from tests.helpers import (
 from tractatus_audit_corpus.engines import IN_PROCESS_BYTES, Engine
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.errors import UsageError
+from tractatus_datasets.sources import discover
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_a_small_source_is_read_in_this_process_unless_workers_are_asked_for(
     sample_source: Path, tmp_path: Path
 ) -> None:
     # 2,000 documents in four files, cut into seven parts: far under IN_PROCESS_BYTES.
-    assert sum(p.stat().st_size for p in sample_source.rglob("*") if p.is_file()) < IN_PROCESS_BYTES
+    assert discover(str(sample_source)).data_bytes < IN_PROCESS_BYTES
     started = {
         workers: _workers_started_by(
             partial(export, sample_source, tmp_path / str(workers), k=5, lines_per_part=333, workers=workers)
