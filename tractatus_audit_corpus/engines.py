@@ -145,15 +145,16 @@ def run_tasks(
     tasks: Iterable[Task],
     engine: Engine,
     *,
-    workers: int | None = None,
+    workers: int,
     scheduler: str | None = None,
 ) -> Iterator[PartResult]:
-    """Each task's result, in the tasks' order."""
+    """Each task's result, in the tasks' order; `workers` local processes (see `default_workers`),
+    or the Dask cluster's own."""
     if engine is Engine.DASK:
         yield from _dask(tasks, scheduler)
     else:
         run = run_columnar_part if engine is Engine.COLUMNAR else run_part
-        yield from _local(tasks, workers or os.cpu_count() or 1, run)  # None: every core
+        yield from _local(tasks, workers, run)
 
 
 def run_batches(
