@@ -19,8 +19,9 @@ from pathlib import Path
 
 from bench_viewer import build_release, timed  # the same release, timed the same way
 
-from tractatus_dashboard.app import Dashboard, build_app
+from tractatus_dashboard.app import build_app
 from tractatus_spaces.aggregates import Scope
+from tractatus_spaces.dashboard import Dashboard
 from tractatus_spaces.release import Opened
 
 FILTERS = {  # name → (scope, period, measure)

@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tractatus_viewer.app import Filters, Release, build_app
+from tractatus_spaces.decisions import Filters, Release
+from tractatus_viewer.app import build_app
 
 FILTERS = {  # name → (filters, plot period)
     "no filter, per day": (Filters(), "day"),

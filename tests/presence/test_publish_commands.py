@@ -304,6 +304,26 @@ def test_publish_space_pins_the_newest_tag_and_names_the_target_organisation(tmp
         assert wrong.returncode == 2 and wrong.stderr.startswith(f"error: {message}"), wrong.stderr
 
 
+def test_each_space_carries_the_shared_spaces_modules_it_imports_and_no_others() -> None:
+    shipped = {
+        name: [
+            path
+            for path, _ in shared_files([space_folder(name) / "app.py"])
+            if path.startswith("tractatus_spaces/")
+        ]
+        for name in ("audit-log-viewer", "metrics-dashboard", "boundary-simulator")
+    }
+    common = ["__init__.py", "page.py", "release.py"]
+    own = {
+        "audit-log-viewer": ["decisions.py"],
+        "metrics-dashboard": ["aggregates.py", "dashboard.py", "events.py", "history.py"],
+        "boundary-simulator": ["aggregates.py"],
+    }
+    assert shipped == {
+        name: sorted(f"tractatus_spaces/{m}" for m in common + extra) for name, extra in own.items()
+    }
+
+
 def test_the_simulator_carries_only_the_shared_code_it_imports() -> None:
     folder = space_folder("boundary-simulator")
     shipped = [name for name, _ in shared_files([folder / "app.py"])]

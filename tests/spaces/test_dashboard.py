@@ -14,9 +14,10 @@ import pytest
 
 from tests.helpers import export, run
 from tests.spaces.known import DECISIONS, MASKED_CELLS, MASKED_DECISIONS, write_known_source
-from tractatus_dashboard.app import Dashboard, headline, incident_markdown, overlaps, timeline_html
 from tractatus_spaces.aggregates import BOUNDARIES, Aggregates, Scope
+from tractatus_spaces.dashboard import NAMED_INCIDENT, Dashboard, headline, overlaps
 from tractatus_spaces.events import span
+from tractatus_spaces.history import incident_markdown, timeline_html
 from tractatus_spaces.release import FilterError, Opened
 
 
@@ -249,7 +250,7 @@ def test_the_timeline_draws_spans_and_escapes_titles(demo_board: Dashboard) -> N
     assert "<img" not in drawn and "<script>" not in drawn and "&lt;img src=x" in drawn
     narrowed = demo_board.views(Scope(start="2025-10-25", end="2025-10-25", services=("BoundaryEnforcer",)))
     assert sorted(narrowed.events["id"]) == ["prohibited-term-blocked", "research-v0-1"]
-    assert incident_markdown([]) == "The Evolution Log has no incident named 27027."
+    assert incident_markdown([], NAMED_INCIDENT) == "The Evolution Log has no incident named 27027."
 
 
 def test_demo_views_equal_independent_queries(demo: Path, demo_board: Dashboard) -> None:

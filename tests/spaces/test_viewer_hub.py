@@ -17,7 +17,9 @@ from tests.helpers import export, run
 REPO = "tractatus-framework/audit-decisions"
 OPEN = """
 import argparse, sys
-from tractatus_viewer.app import SOURCES, Filters, ReleaseError, open_release
+from tractatus_spaces.decisions import Filters
+from tractatus_spaces.release import ReleaseError
+from tractatus_viewer.app import SOURCES, open_release
 parser = argparse.ArgumentParser()
 SOURCES.add_arguments(parser)
 try:

@@ -12,15 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from datasets import Features
 
-from tractatus_viewer.app import (
-    PAGE_ROWS,
-    FilterError,
-    Filters,
-    Release,
-    ReleaseError,
-    detail_markdown,
-    status_line,
-)
+from tractatus_spaces.decisions import PAGE_ROWS, Filters, Release
+from tractatus_spaces.release import FilterError, ReleaseError
+from tractatus_viewer.app import detail_markdown, status_line
 
 
 @pytest.fixture(scope="module")
