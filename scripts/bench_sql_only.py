@@ -30,7 +30,7 @@ import duckdb
 
 from tractatus_audit_corpus.columnar.decode import READ_METADATA, REASONS
 from tractatus_audit_corpus.columnar.sql import MACROS, select
-from tractatus_audit_corpus.relational import MEMORY_LIMIT
+from tractatus_audit_corpus.memory import MEMORY_LIMIT
 from tractatus_audit_corpus.typed_read import AUDITLOG_COLUMNS
 from tractatus_datasets.keys import ExportKey
 

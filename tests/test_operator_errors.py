@@ -124,6 +124,25 @@ def test_a_full_disk_while_writing_shards(source: Path) -> None:
     assert sorted(p.name for p in source.parent.iterdir()) == ["release.quarantine.jsonl", "source"]
 
 
+def test_too_little_memory_for_duckdb(source: Path) -> None:
+    out = source.parent / "release"
+    code, lines = export(source, out, "--demo-key", "--memory-limit", "1MB")
+    assert (code, lines) == (
+        2,
+        [
+            "error: DuckDB needed more than its 1MB memory limit to deduplicate, derive and sort the rows; "
+            "no release was written. Run the export again with a larger --memory-limit (e.g. 2MB): it spills "
+            "to the work folder beyond the limit, so that disk needs room too"
+        ],
+    )
+    assert sorted(p.name for p in source.parent.iterdir()) == ["release.quarantine.jsonl", "source"]
+    code, lines = export(source, out, "--demo-key", "--memory-limit", "lots")
+    assert code == 2 and lines[-1].endswith(
+        "argument --memory-limit: 'lots' is not a memory size: a number and a unit, e.g. 320MB, 2GB or 1.5GiB"
+    )
+    assert export(source, out, "--demo-key", "--memory-limit", "64MB") == (0, [])
+
+
 def test_debug_shows_the_traceback(source: Path) -> None:
     result = run(
         "--debug",

@@ -23,6 +23,7 @@ from tractatus_audit_corpus.batches import Task
 from tractatus_audit_corpus.card_text import card_content
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
 from tractatus_audit_corpus.engines import LINES_PER_PART, Engine, default_workers, run_batches, run_tasks
+from tractatus_audit_corpus.memory import MEMORY_LIMIT
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
 from tractatus_audit_corpus.relational import derive_release
 from tractatus_audit_corpus.vocab import Decision
@@ -117,6 +118,7 @@ class AuditOptions:
     coordination_window: dt.timedelta = DEFAULT_WINDOW
     k_threshold: int = 5
     links: IncidentLinks | None = None
+    memory_limit: str = MEMORY_LIMIT  # DuckDB's, for deduplicating, deriving and sorting the rows
 
 
 def _hashed(records: Iterable[RawRecord], digest: Any) -> Iterator[RawRecord]:
@@ -272,6 +274,7 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
                     k=audit.k_threshold,
                     carried=previous.table if previous is not None else None,
                     windows=links.windows if links else (),
+                    memory_limit=audit.memory_limit,
                 )
             )
             shutil.rmtree(staging.scratch / "rows")  # DuckDB holds what it still needs

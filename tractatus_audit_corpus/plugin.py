@@ -13,6 +13,7 @@ from pathlib import Path
 from tractatus_audit_corpus.builder import SPEC, AuditOptions, IncidentLinks, export_audit
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
 from tractatus_audit_corpus.engines import LINES_PER_PART, Engine
+from tractatus_audit_corpus.memory import MEMORY_LIMIT, memory_size
 from tractatus_audit_corpus.sample import DEFAULT_RECORDS, write_sample
 from tractatus_datasets.cli import (
     add_key_arguments,
@@ -128,6 +129,15 @@ class AuditPlugin:
             "the release does not depend on it",
         )
         parser.add_argument(
+            "--memory-limit",
+            type=memory_size,
+            default=MEMORY_LIMIT,
+            metavar="SIZE",
+            help=f"DuckDB's memory limit for deduplicating, deriving and sorting the rows, beyond which it "
+            f"spills to the work folder (default: {MEMORY_LIMIT}, enough for 4,000,000 documents); the "
+            "release does not depend on it",
+        )
+        parser.add_argument(
             "--evolution-events",
             type=Path,
             default=SHIPPED_EVENTS,
@@ -154,6 +164,7 @@ class AuditPlugin:
                 scheduler=args.scheduler,
                 workers=args.workers,
                 lines_per_part=args.lines_per_part,
+                memory_limit=args.memory_limit,
             ),
         )
 

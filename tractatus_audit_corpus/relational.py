@@ -28,12 +28,14 @@ import pyarrow as pa
 
 from tractatus_audit_corpus.batches import decode_counts
 from tractatus_audit_corpus.incidents import IncidentPicker, incident_tests
+from tractatus_audit_corpus.memory import MEMORY_LIMIT, not_enough
 from tractatus_audit_corpus.models import AggregatedRow, FullRow
 from tractatus_audit_corpus.rare import RARE_COLUMNS
 from tractatus_audit_corpus.vocab import (
     PressureLevel,
     Service,
 )
+from tractatus_datasets.errors import UsageError
 from tractatus_datasets.features import label_order, to_arrow_table
 from tractatus_datasets.links import IncidentWindow
 from tractatus_datasets.parquet import Rows
@@ -41,9 +43,6 @@ from tractatus_datasets.pipeline import Tally
 
 __all__ = ["Derived", "derive_release"]
 
-# Measured with the benchmark: 320 MB exports 4,000,000 documents; 256 MB fails there ("failed
-# to pin block") while streaming the sorted `full` rows. A larger corpus may need more.
-MEMORY_LIMIT = "320MB"
 _FULL = list(FullRow.model_fields)
 
 
@@ -78,10 +77,10 @@ def _other(column: str) -> int | str:
     return _code(other) if isinstance(other, Enum) else str(other)
 
 
-def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+def _connect(scratch: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
     (scratch / "duckdb").mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
-        config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(scratch / "duckdb"), "threads": 2}
+        config={"memory_limit": memory_limit, "temp_directory": str(scratch / "duckdb"), "threads": 2}
     )
     con.execute("SET TimeZone = 'UTC'")
     return con
@@ -360,17 +359,22 @@ def derive_release(
     k: int,
     carried: pa.Table | None = None,
     windows: Sequence[IncidentWindow] = (),
+    memory_limit: str = MEMORY_LIMIT,
 ) -> Iterator[Derived]:
     """From the rows under the glob `parts` to the release's rows and counts; see the module
-    docstring. The rows are read from DuckDB as they are written, so inside this block only."""
+    docstring. The rows are read from DuckDB as they are written, so inside this block only; if
+    DuckDB runs out of `memory_limit` here or while they are written, a UsageError says to give more."""
     derived = Derived(tables={})
-    with _connect(scratch) as con:
-        _deduplicate(con, parts, derived)
-        _session_context(con, window // dt.timedelta(microseconds=1), derived)
-        _carry(con, carried, derived)
-        _finish(con, _rare_values(con, k), derived)
-        full, incidents = _incidents(con, _full(con, derived), scratch, windows)
-        derived.tables["full"] = full
-        derived.tables["aggregated"] = _aggregated(con, k, derived)
-        derived.tables["incidents"] = incidents
-        yield derived
+    try:
+        with _connect(scratch, memory_limit) as con:
+            _deduplicate(con, parts, derived)
+            _session_context(con, window // dt.timedelta(microseconds=1), derived)
+            _carry(con, carried, derived)
+            _finish(con, _rare_values(con, k), derived)
+            full, incidents = _incidents(con, _full(con, derived), scratch, windows)
+            derived.tables["full"] = full
+            derived.tables["aggregated"] = _aggregated(con, k, derived)
+            derived.tables["incidents"] = incidents
+            yield derived  # an error while the rows are written is raised here
+    except duckdb.OutOfMemoryException as error:
+        raise UsageError(not_enough(memory_limit)) from error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pyarrow as pa
 from tests.helpers import EXACT
 from tractatus_audit_corpus.batches import INTERNAL_COLUMNS
 from tractatus_audit_corpus.derive import DEFAULT_WINDOW
+from tractatus_audit_corpus.memory import MEMORY_LIMIT
 from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
 from tractatus_audit_corpus.relational import Derived, derive_release
 from tractatus_datasets.features import rows_from_table, to_arrow_table
@@ -41,9 +42,11 @@ def release(
     window: dt.timedelta = DEFAULT_WINDOW,
     carried: Sequence[FullRow] = (),
     windows: Sequence[IncidentWindow] = (),
+    memory_limit: str = MEMORY_LIMIT,
+    before_reading: Callable[[], object] = lambda: None,
 ) -> Released:
     """`rows` (made by `make`) as the per-record stages would have written them, in this order,
-    through DuckDB."""
+    through DuckDB; `before_reading` runs where the export starts writing the rows."""
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "rows"
         folder.mkdir()
@@ -56,8 +59,15 @@ def release(
         write_scratch(table, folder / "part-000000.parquet")
         previous = to_arrow_table(carried, FullRow) if carried else None
         with derive_release(
-            str(folder / "*.parquet"), Path(scratch), window=window, k=k, carried=previous, windows=windows
+            str(folder / "*.parquet"),
+            Path(scratch),
+            window=window,
+            k=k,
+            carried=previous,
+            windows=windows,
+            memory_limit=memory_limit,
         ) as derived:
+            before_reading()
             tables = {
                 name: pa.Table.from_batches(rows.batches(), rows.schema)
                 for name, rows in derived.tables.items()

@@ -15,6 +15,7 @@ from tests.helpers import T0, make
 from tractatus_audit_corpus import relational
 from tractatus_audit_corpus.models import FullRow
 from tractatus_audit_corpus.vocab import Service
+from tractatus_datasets.errors import UsageError
 from tractatus_datasets.links import IncidentWindow
 
 
@@ -225,3 +226,28 @@ def test_coordination_by_buckets_equals_the_rule_at_every_time_and_window(
         relational._coordination(con, window_us)
         found = dict(con.execute("SELECT _seq, _mask FROM masks").fetchall())
     assert [found.get(seq, 0) for seq in range(len(rows))] == _coordination_by_brute_force(rows, window_us)
+
+
+def test_duckdb_out_of_memory_says_to_give_it_more_whether_deriving_or_writing() -> None:
+    rows = [make("BoundaryEnforcer", 0), make("ContextPressureMonitor", 1.0)]
+    told = (
+        "DuckDB needed more than its {} memory limit to deduplicate, derive and sort the rows; no release "
+        "was written. Run the export again with a larger --memory-limit (e.g. {}): it spills to the work "
+        "folder beyond the limit, so that disk needs room too"
+    )
+    with pytest.raises(UsageError) as deriving:
+        release(rows, memory_limit="1MB")
+    assert str(deriving.value) == told.format("1MB", "2MB")
+    assert isinstance(deriving.value.__cause__, duckdb.OutOfMemoryException)
+
+    # The rows are read from DuckDB as they are written, after the block has been entered: an
+    # out-of-memory there (here a real one, from a query of the same kind) is told the same way.
+    def sort_too_much() -> None:
+        small = duckdb.connect(config={"memory_limit": "1MB", "threads": 1})
+        small.sql("SELECT range FROM range(10000000) ORDER BY range DESC").fetchall()
+
+    with pytest.raises(UsageError) as writing:
+        release(rows, memory_limit="64MiB", before_reading=sort_too_much)
+    assert str(writing.value) == told.format("64MiB", "128MiB")
+    assert isinstance(writing.value.__cause__, duckdb.OutOfMemoryException)
+    assert release(rows, memory_limit="64MiB").full == release(rows).full
