@@ -7,6 +7,8 @@ same input in the same run, the straightforward pipeline: `bson.json_util` per l
 model per record, `Dataset.from_list`, `to_parquet`; and prints how many times faster the export is.
 Every run also prints the floor: DuckDB's typed read of the mongoexport dump alone, every document
 read with the columns of `tractatus_audit_corpus.typed_read` (the least a columnar export does).
+`--continued` also times a quarterly update: each engine's release continued (`--previous`) by an
+export of the same source, which finds every record already released.
 
     python scripts/bench.py --records 100000 --baseline
     python scripts/bench.py --records 1000000 --engines columnar,python --baseline
@@ -33,8 +35,11 @@ def _source_bytes(source: Path) -> int:
     return sum(path.stat().st_size for path in source.rglob("*") if path.is_file())
 
 
-def run_export(source: Path, out: Path, engine: str = "python") -> dict[str, Any]:
-    """In this process: the export as `tractatus-datasets export audit --engine ENGINE` runs it."""
+def run_export(
+    source: Path, out: Path, engine: str = "python", previous: Path | None = None
+) -> dict[str, Any]:
+    """In this process: the export as `tractatus-datasets export audit --engine ENGINE` runs it
+    (with `--previous PREVIOUS --version 1.0.1` when `previous` is given)."""
     from tractatus_audit_corpus.builder import AuditOptions, export_audit
     from tractatus_audit_corpus.engines import Engine
     from tractatus_audit_corpus.plugin import incident_links
@@ -42,11 +47,13 @@ def run_export(source: Path, out: Path, engine: str = "python") -> dict[str, Any
     from tractatus_datasets.parquet import DEFAULT_MAX_SHARD_ROWS
     from tractatus_datasets.plugins import ExportOptions
 
+    version = "1.0.0" if previous is None else "1.0.1"
     options = ExportOptions(
-        source=str(source), out=out, version="1.0.0", max_shard_rows=DEFAULT_MAX_SHARD_ROWS
+        source=str(source), out=out, version=version, max_shard_rows=DEFAULT_MAX_SHARD_ROWS
     )
     started = time.perf_counter()
-    audit = AuditOptions(key=ExportKey(DEMO_KEY, demo=True), links=incident_links(), engine=Engine(engine))
+    key = ExportKey(DEMO_KEY, demo=True)
+    audit = AuditOptions(key=key, links=incident_links(), engine=Engine(engine), previous=previous)
     manifest = export_audit(options, audit)
     return {
         "seconds": time.perf_counter() - started,
@@ -200,6 +207,12 @@ def main() -> None:
         help="comma-separated export engines to run, each on the same source (default: columnar,python)",
     )
     parser.add_argument(
+        "--continued",
+        action="store_true",
+        help="after each engine's export, export the source again continuing that release "
+        "(--previous), as a quarterly update that finds every record already released",
+    )
+    parser.add_argument(
         "--workdir", type=Path, help="keep the generated source here (default: a temporary folder)"
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
@@ -212,6 +225,11 @@ def main() -> None:
         kind, source, out = args.child
         if kind.startswith("export-"):
             print(json.dumps(run_export(Path(source), Path(out), kind.removeprefix("export-"))))
+            return
+        if kind.startswith("continued-"):
+            engine = kind.removeprefix("continued-")
+            previous = Path(out).parent / f"export-{engine}"
+            print(json.dumps(run_export(Path(source), Path(out), engine, previous)))
             return
         run = {"baseline": run_baseline, "floor": run_floor}[kind]
         print(json.dumps(run(Path(source), Path(out))))
@@ -244,6 +262,9 @@ def main() -> None:
             print(
                 f"export --engine {engine} vs the floor: {export['seconds'] / floor['seconds']:.1f}× its time"
             )
+            if args.continued:
+                again = measured(f"continued-{engine}", source, runs / f"continued-{engine}")
+                print(report(f"export --engine {engine} --previous (its release)", again, megabytes))
         if {"columnar", "python"} <= set(times):
             print(f"columnar vs python: {times['python'] / times['columnar']:.1f}× faster")
         if args.baseline:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tractatus_audit_corpus.relational import MEMORY_LIMIT
+from tractatus_audit_corpus.memory import MEMORY_LIMIT
 from tractatus_audit_corpus.sample import write_sample
 
 BENCH = Path(__file__).parents[1] / "scripts" / "bench.py"
@@ -57,6 +58,24 @@ def test_the_benchmark_prints_rates_memory_and_stages_for_both_engines_and_the_b
     assert re.fullmatch(r"export --engine columnar vs baseline: [\d.]+× faster", lines[-2]), lines[-2]
     assert re.fullmatch(r"export --engine python vs baseline: [\d.]+× faster", lines[-1]), lines[-1]
     assert (tmp_path / "source-300" / "auditLogs.json").exists()  # kept for the next run
+
+
+def test_continued_times_a_quarterly_update_of_each_release(tmp_path: Path) -> None:
+    lines = _printed(BENCH, "--records", 300, "--engines", "columnar", "--continued", "--workdir", tmp_path)
+    start = lines.index(
+        next(line for line in lines if line.startswith("export --engine columnar --previous"))
+    )
+    assert re.fullmatch(
+        r"export --engine columnar --previous \(its release\): 300 records → 300 rows in [\d.]+ s: .*",
+        lines[start],
+    ), lines[start]
+    stages = [line.split()[0] for line in lines[start + 1 : start + 8]]
+    assert stages == ["check", "read,", "deduplicate,", "write", "leak", "manifest,", "validate"]
+    (continued,) = tmp_path.glob("runs-*/continued-columnar/MANIFEST.json")
+    manifest = json.loads(continued.read_text())
+    assert (manifest["version"], manifest["counts"]["carried"], manifest["counts"]["already_released"]) == (
+        "1.0.1", 300, 300
+    )  # fmt: skip
 
 
 def test_an_unknown_engine_is_refused_before_any_work(tmp_path: Path) -> None:

@@ -272,7 +272,7 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
                     staging.scratch,
                     window=audit.coordination_window,
                     k=audit.k_threshold,
-                    carried=previous.table if previous is not None else None,
+                    carried=previous.shards if previous is not None else (),
                     windows=links.windows if links else (),
                     memory_limit=audit.memory_limit,
                 )
@@ -287,7 +287,7 @@ def export_audit(options: ExportOptions, audit: AuditOptions) -> Manifest:
             exported=derived.exported,
             quarantined=quarantine.count,
             duplicates=derived.duplicates,
-            carried=previous.table.num_rows if previous is not None else 0,
+            carried=previous.rows if previous is not None else 0,
             already_released=derived.already_released,
             quarantined_by_reason=quarantine.by_reason.as_dict(),
             values_dropped_by_reason=dropped.as_dict(),

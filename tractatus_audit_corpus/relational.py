@@ -16,6 +16,7 @@ Python objects. The rules are those of `derive` and `rare`, written as SQL:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -166,15 +167,39 @@ def _session_context(con: duckdb.DuckDBPyConnection, window_us: int, derived: De
     derived.exported = exported
 
 
-def _carry(con: duckdb.DuckDBPyConnection, carried: pa.Table | None, derived: Derived) -> None:
-    if carried is None:
-        carried = to_arrow_table([], FullRow)
-    positions = pa.array(range(carried.num_rows), pa.int64())
-    con.register("carried_rows", carried.append_column("_pos", positions))
-    con.execute("CREATE VIEW carried AS SELECT * FROM carried_rows")
+def _carry(con: duckdb.DuckDBPyConnection, carried: Sequence[tuple[Path, int]], derived: Derived) -> None:
+    """The previous release's rows (`carried`: its shards and their rows, in release order), read
+    from its files where they are, each with its position in that order."""
+    if carried:
+        reads, offset = [], 0
+        for path, rows in carried:
+            reads.append(
+                f"SELECT * EXCLUDE (file_row_number), {offset} + file_row_number AS _pos "
+                f"FROM read_parquet({_exact_file(path)}, file_row_number = true)"
+            )
+            offset += rows
+        con.execute(f"CREATE VIEW carried AS {' UNION ALL '.join(reads)}")
+    else:
+        none = to_arrow_table([], FullRow).append_column("_pos", pa.array([], pa.int64()))
+        con.register("carried_rows", none)
+        con.execute("CREATE VIEW carried AS SELECT * FROM carried_rows")
     con.execute("CREATE TABLE fresh AS SELECT * FROM derived ANTI JOIN carried USING (decision_id)")
     fresh = con.execute("SELECT count(*) FROM fresh").fetchall()[0][0]
     derived.already_released = derived.exported - fresh
+
+
+# DuckDB reads a file name holding any of these as a pattern (`v[1]/a.parquet` would read
+# `v1/a.parquet`): each becomes a class of itself, so that the name is the file's alone.
+_PATTERN = re.compile(r"([*?\[{}])")
+
+
+def _exact_file(path: Path) -> str:
+    """`path` as a SQL string literal that names exactly that file.
+
+    >>> _exact_file(Path("/r/v[1]/it's.parquet"))
+    "'/r/v[[]1]/it''s.parquet'"
+    """
+    return "'" + _PATTERN.sub(r"[\1]", str(path)).replace("'", "''") + "'"
 
 
 def _rare_values(con: duckdb.DuckDBPyConnection, k: int) -> dict[str, list[Any]]:
@@ -357,7 +382,7 @@ def derive_release(
     *,
     window: dt.timedelta,
     k: int,
-    carried: pa.Table | None = None,
+    carried: Sequence[tuple[Path, int]] = (),
     windows: Sequence[IncidentWindow] = (),
     memory_limit: str = MEMORY_LIMIT,
 ) -> Iterator[Derived]:

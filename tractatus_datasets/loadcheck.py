@@ -6,6 +6,10 @@ configs to data files and features, its rows are counted from the footers of the
 resolved, and its first row is streamed. The rows are not read again: `validate` has already
 hashed every shard against the manifest and the leak gate has read every row group, so a full
 load (which converts every row into an Arrow cache) would only repeat them.
+
+`datasets` reads the folder's path as a pattern: from `q[1]/release` it would load the files of
+`q1/release`. A release at such a path is opened through a link to it whose path holds no pattern
+character, and a file resolved outside the release is a problem of its own.
 """
 
 from __future__ import annotations
@@ -22,12 +26,18 @@ from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 __all__ = ["check_loadable"]
 
 
+_PATTERN_CHARACTERS = frozenset("*?[]{}")
+
+
 def _check_config(root: Path, config: ConfigSpec, expected: int, cache: str) -> list[Problem]:
     where = f"data/{config.name}"
     try:
         builder = datasets.load_dataset_builder(str(root), config.name, cache_dir=cache)
         features = builder.info.features
         files = builder.config.data_files["train"] if builder.config.data_files else []
+        outside = [file for file in files if not Path(file).resolve().is_relative_to(root.resolve())]
+        if outside:
+            return [Problem(where, None, None, f"load_dataset read files outside the release: {outside[0]}")]
         rows = sum(pq.read_metadata(file).num_rows for file in files)
         streamed = datasets.load_dataset(str(root), config.name, split="train", streaming=True)
         first = next(iter(streamed), None)
@@ -57,6 +67,10 @@ def check_loadable(
     datasets.disable_progress_bars()
     try:
         with tempfile.TemporaryDirectory(prefix="tractatus-loadcheck-", dir=scratch) as cache:
+            if _PATTERN_CHARACTERS.intersection(str(root.absolute())):
+                alias = Path(cache) / "release"
+                alias.symlink_to(root.resolve(), target_is_directory=True)
+                root = alias
             for config in spec.configs:
                 expected = expected_rows.get(config.name, 0)
                 problems += _check_config(root, config, expected, cache)

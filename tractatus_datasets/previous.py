@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from tractatus_datasets.citation import CHANGELOG_NAME
 from tractatus_datasets.errors import ProblemsFound, UsageError
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import MANIFEST_NAME, Manifest, PreviousInfo
-from tractatus_datasets.parquet import read_shards
 from tractatus_datasets.release import parse_version
 from tractatus_datasets.spec import DatasetSpec
 from tractatus_datasets.validate import read_release_manifest, validate_release
@@ -33,8 +30,14 @@ __all__ = ["Previous", "open_previous"]
 @dataclass(frozen=True)
 class Previous:
     info: PreviousInfo
-    table: pa.Table  # the rows of its default config, in release order
+    # Its default config's shards, in release order, with their rows: read where they are needed
+    # (by DuckDB, for the audit corpus), never held whole in memory.
+    shards: tuple[tuple[Path, int], ...]
     changelog: str  # its CHANGELOG.md entries as published, newest first
+
+    @property
+    def rows(self) -> int:
+        return sum(rows for _, rows in self.shards)
 
 
 def _entries(changelog: str) -> str:
@@ -96,12 +99,13 @@ def open_previous(
             problems, f"--previous {root} does not validate; its rows cannot be carried forward"
         )
     default = spec.default_config
-    paths = [shard.path for shard in manifest.shards if shard.config == default.name]
+    shards = tuple(
+        (root / shard.path, shard.rows) for shard in manifest.shards if shard.config == default.name
+    )
     info = PreviousInfo(
         version=manifest.version,
         release_date=manifest.release_date,
         manifest_digest="sha256:" + hashlib.sha256((root / MANIFEST_NAME).read_bytes()).hexdigest(),
         rows_by_config=manifest.counts.rows_by_config,
     )
-    table = read_shards(root, paths, default.features.arrow_schema)
-    return Previous(info, table, _entries((root / CHANGELOG_NAME).read_text(encoding="utf-8")))
+    return Previous(info, shards, _entries((root / CHANGELOG_NAME).read_text(encoding="utf-8")))

@@ -18,6 +18,7 @@ from tractatus_audit_corpus.models import AggregatedRow, FullRow, IncidentRow
 from tractatus_audit_corpus.relational import Derived, derive_release
 from tractatus_datasets.features import rows_from_table, to_arrow_table
 from tractatus_datasets.links import IncidentWindow
+from tractatus_datasets.parquet import write_shards
 from tractatus_datasets.pipeline import write_scratch
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -57,13 +58,14 @@ def release(
             field = INTERNAL_COLUMNS.field(name)
             table = table.append_column(field, pa.array(values, field.type))
         write_scratch(table, folder / "part-000000.parquet")
-        previous = to_arrow_table(carried, FullRow) if carried else None
+        previous = Path(scratch) / "previous"  # the carried rows as a release holds them
+        shards = write_shards(to_arrow_table(carried, FullRow), previous, "full", 2) if carried else []
         with derive_release(
             str(folder / "*.parquet"),
             Path(scratch),
             window=window,
             k=k,
-            carried=previous,
+            carried=[(previous / shard.path, shard.rows) for shard in shards],
             windows=windows,
             memory_limit=memory_limit,
         ) as derived:

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from bson import json_util
 
-from tests.helpers import KEY, audit_export, export, make_key, run
+from tests.helpers import KEY, audit_export, export, file_digests, make_key, run
 from tractatus_audit_corpus.sample import write_sample
 from tractatus_datasets.manifest import Manifest, read_manifest
 from tractatus_datasets.records import EJSON_OPTIONS
@@ -178,6 +178,24 @@ def _refusal(
     result = run(*audit_export(source, out, "--previous", previous, *extra, version=version), key=key)
     assert not out.exists()
     return result.returncode, result.stderr
+
+
+def test_the_previous_release_is_read_from_its_own_files_whatever_its_path_holds(
+    quarters: list[tuple[Path, Manifest]], tmp_path: Path
+) -> None:
+    # DuckDB reads the carried rows from the previous release's shards. A path such as `q[1]/...`
+    # reads, as a pattern, `q1/...`: here a copy whose first shard holds other rows.
+    (first, _), (second, _) = quarters[:2]
+    previous, decoy = tmp_path / "q[1]" / "release1", tmp_path / "q1" / "release1"
+    shutil.copytree(first, previous)
+    shutil.copytree(first, decoy)
+    shards = [shard.path for shard in read_manifest(first).shards if shard.config == "full"]
+    shutil.copyfile(first / shards[1], decoy / shards[0])
+    out = tmp_path / "again"
+    export(
+        quarters[1][0].parent / "window2", out, k=5, version="1.1.0", previous=previous, max_shard_rows=400
+    )
+    assert file_digests(out) == file_digests(second)
 
 
 def test_a_version_not_greater_than_the_previous_is_refused(quarters: list[tuple[Path, Manifest]]) -> None:

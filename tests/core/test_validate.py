@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import datasets
 import jsonschema
 import mlcroissant as mlc
 import pyarrow.parquet as pq
@@ -149,6 +150,20 @@ def test_a_schema_change_and_a_foreign_manifest_are_reported(release: Path) -> N
         "  MANIFEST.json: dataset: someone/else is not one of tractatus-framework/audit-decisions, "
         in result.stderr
     )
+
+
+def test_a_release_whose_path_reads_as_a_pattern_is_loaded_from_its_own_files(
+    built: Path, tmp_path: Path
+) -> None:
+    # `datasets` reads `q[1]/release` as a pattern, which matches `q1/release`: a copy whose first
+    # `full` shard holds the second's rows, so that loading it gives other row counts.
+    release, decoy = tmp_path / "q[1]" / "release", tmp_path / "q1" / "release"
+    shutil.copytree(built, release)
+    shutil.copytree(built, decoy)
+    shutil.copyfile(decoy / "data/full/train-00001-of-00002.parquet", decoy / FULL)
+    resolved = datasets.load_dataset_builder(str(release), "full").config.data_files["train"]
+    assert all(Path(file).is_relative_to(decoy) for file in resolved)  # the trap is real
+    assert problems(release) == []
 
 
 def test_a_folder_without_a_manifest_is_not_a_release(tmp_path: Path) -> None:
