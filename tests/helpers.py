@@ -10,8 +10,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,26 @@ def child_processes(root: int) -> set[int]:
 def spawned_workers(parent: int) -> set[int]:
     """The pids of the worker processes `parent` has spawned (multiprocessing's `spawn`) and that run."""
     return {pid for pid in child_processes(parent) if b"spawn_main" in command_line(pid)}
+
+
+def processes_spawned_by(work: Callable[[], object]) -> int:
+    """How many processes this process spawned (multiprocessing's `spawn`) while `work` ran, polled
+    every 20 ms (a spawned process lives at least the second its imports take)."""
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.02):
+            seen.update(spawned_workers(os.getpid()))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        work()
+    finally:
+        done.set()
+        watcher.join()
+    return len(seen)
 
 
 def command_line(pid: int) -> bytes:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -63,16 +63,27 @@ CONFIGS = (
 
 def summarise(shards: list[Path]) -> dict[str, Any]:
     """What a page or card quotes about a release, from its `full` shards: decisions, distinct
-    sessions, the UTC days covered, and the decisions of each kind (every label, zero included)."""
-    rows = pa.concat_tables(
-        pq.read_table(path, columns=["timestamp", "session", "decision"]) for path in shards
-    )
-    first, last = (moment.as_py() for moment in pc.min_max(rows["timestamp"]).values())
-    kinds = pc.value_counts(rows["decision"])
-    by_code = dict(zip(kinds.field("values").to_pylist(), kinds.field("counts").to_pylist(), strict=True))
+    sessions, the UTC days covered, and the decisions of each kind (every label, zero included).
+    Read one row group at a time: only the distinct sessions are kept."""
+    decisions, sessions, by_code = 0, set[str](), Counter[int]()
+    bounds: list[tuple[dt.datetime, dt.datetime]] = []  # each row group's first and last time
+    for path in shards:
+        shard = pq.ParquetFile(path)
+        for group in range(shard.num_row_groups):
+            rows = shard.read_row_group(group, columns=["timestamp", "session", "decision"])
+            decisions += rows.num_rows
+            low, high = (moment.as_py() for moment in pc.min_max(rows["timestamp"]).values())
+            bounds.append((low, high))
+            sessions.update(pc.unique(rows["session"].drop_null()).to_pylist())
+            kinds = pc.value_counts(rows["decision"])
+            by_code.update(
+                dict(zip(kinds.field("values").to_pylist(), kinds.field("counts").to_pylist(), strict=True))
+            )
+    first = min((low for low, _ in bounds), default=None)
+    last = max((high for _, high in bounds), default=None)
     return {
-        "decisions": rows.num_rows,
-        "sessions": pc.count_distinct(rows["session"], mode="only_valid").as_py(),
+        "decisions": decisions,
+        "sessions": len(sessions),
         "first_day": first.date().isoformat() if first else None,
         "last_day": last.date().isoformat() if last else None,
         "by_decision": {member.value: by_code.get(label_order(member), 0) for member in Decision},

@@ -11,20 +11,22 @@ itself validate (exit 1 otherwise): rows are only carried from a release known t
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tractatus_datasets.citation import CHANGELOG_NAME
-from tractatus_datasets.errors import ProblemsFound, UsageError
+from tractatus_datasets.errors import Problem, ProblemsFound, UsageError
 from tractatus_datasets.keys import ExportKey
 from tractatus_datasets.manifest import MANIFEST_NAME, Manifest, PreviousInfo
 from tractatus_datasets.release import parse_version
 from tractatus_datasets.spec import DatasetSpec
 from tractatus_datasets.validate import read_release_manifest, validate_release
 
-__all__ = ["Previous", "open_previous"]
+__all__ = ["APART_ROWS", "Previous", "open_previous"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,21 @@ def _refuse_other_options(manifest: Manifest, options: Mapping[str, Any], root: 
         )
 
 
+# A previous release of this many rows or more is validated in a process of its own, so that what
+# validating it leaves resident (about 300 MB for 1,000,000 rows: the allocators' pages, the load
+# check's imports) is not held while the export's workers run; a smaller one is validated here,
+# sooner than a process could start (about 1.5 s).
+APART_ROWS = 250_000
+
+
+def _validated(root: Path, spec: DatasetSpec, rows: int) -> list[Problem]:
+    """`validate_release` of the release at `root`, which holds `rows` rows in all."""
+    if rows < APART_ROWS:
+        return validate_release(root, spec)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as apart:
+        return apart.submit(validate_release, root, spec).result()
+
+
 def open_previous(
     root: Path, spec: DatasetSpec, *, version: str, key: ExportKey | None, options: Mapping[str, Any]
 ) -> Previous:
@@ -93,7 +110,7 @@ def open_previous(
         raise UsageError(f"--previous {root} is not a release: {problems[0]}")
     _refuse(manifest, spec, version, key, root)
     _refuse_other_options(manifest, options, root)
-    problems = validate_release(root, spec)
+    problems = _validated(root, spec, sum(shard.rows for shard in manifest.shards))
     if problems:
         raise ProblemsFound(
             problems, f"--previous {root} does not validate; its rows cannot be carried forward"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -20,9 +18,9 @@ from tests.helpers import (
     child_processes,
     command_line,
     export,
+    processes_spawned_by,
     release_contents,
     run,
-    spawned_workers,
 )
 from tractatus_audit_corpus.engines import IN_PROCESS_BYTES, Engine
 from tractatus_audit_corpus.sample import write_sample
@@ -75,33 +73,13 @@ def test_no_process_stays_behind_the_workers(sample_source: Path, tmp_path: Path
     assert _helper_processes() - before == set()
 
 
-def _workers_started_by(work: Callable[[], object]) -> int:
-    """How many worker processes this process spawned while `work` ran, polled every 20 ms (a
-    spawned worker lives at least the second its imports take)."""
-    seen: set[int] = set()
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(0.02):
-            seen.update(spawned_workers(os.getpid()))
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        work()
-    finally:
-        done.set()
-        watcher.join()
-    return len(seen)
-
-
 def test_a_small_source_is_read_in_this_process_unless_workers_are_asked_for(
     sample_source: Path, tmp_path: Path
 ) -> None:
     # 2,000 documents in four files, cut into seven parts: far under IN_PROCESS_BYTES.
     assert discover(str(sample_source)).data_bytes < IN_PROCESS_BYTES
     started = {
-        workers: _workers_started_by(
+        workers: processes_spawned_by(
             partial(export, sample_source, tmp_path / str(workers), k=5, lines_per_part=333, workers=workers)
         )
         for workers in (None, 2)

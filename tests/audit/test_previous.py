@@ -11,6 +11,8 @@ import datetime as dt
 import hashlib
 import itertools
 import shutil
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,14 @@ import pyarrow.parquet as pq
 import pytest
 from bson import json_util
 
-from tests.helpers import KEY, audit_export, export, file_digests, make_key, run
+from tests.helpers import KEY, audit_export, export, file_digests, make_key, processes_spawned_by, run
+from tractatus_audit_corpus.builder import SPEC
 from tractatus_audit_corpus.sample import write_sample
+from tractatus_datasets import previous as previous_module
+from tractatus_datasets.errors import ProblemsFound
 from tractatus_datasets.manifest import Manifest, read_manifest
 from tractatus_datasets.records import EJSON_OPTIONS
+from tractatus_datasets.validate import validate_release
 
 WINDOWS = ((0.0, 0.5), (0.3, 0.8), (0.6, 1.0))  # share of the records by time; each loses the oldest
 
@@ -196,6 +202,30 @@ def test_the_previous_release_is_read_from_its_own_files_whatever_its_path_holds
         quarters[1][0].parent / "window2", out, k=5, version="1.1.0", previous=previous, max_shard_rows=400
     )
     assert file_digests(out) == file_digests(second)
+
+
+def test_a_large_previous_release_is_validated_in_a_process_of_its_own(
+    quarters: list[tuple[Path, Manifest]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (first, _), (second, _) = quarters[:2]
+    window2 = first.parent / "window2"  # a small source: the export itself spawns no worker
+
+    def continued(previous: Path, out: Path) -> Callable[[], Manifest]:
+        return partial(export, window2, out, k=5, version="1.1.0", previous=previous, max_shard_rows=400)
+
+    assert processes_spawned_by(continued(first, tmp_path / "here")) == 0
+    monkeypatch.setattr(previous_module, "APART_ROWS", 1)
+    assert processes_spawned_by(continued(first, tmp_path / "apart")) == 1
+    assert file_digests(tmp_path / "apart") == file_digests(tmp_path / "here") == file_digests(second)
+    broken = tmp_path / "broken"
+    shutil.copytree(first, broken)
+    (broken / "CITATION.cff").write_text("cff-version: 1.2.0\n")
+    with pytest.raises(ProblemsFound) as refused:
+        continued(broken, tmp_path / "refused")()
+    assert (
+        refused.value.summary == f"--previous {broken} does not validate; its rows cannot be carried forward"
+    )
+    assert refused.value.problems == validate_release(broken, SPEC) != []
 
 
 def test_a_version_not_greater_than_the_previous_is_refused(quarters: list[tuple[Path, Manifest]]) -> None:
