@@ -140,7 +140,6 @@ def test_too_little_memory_for_duckdb(source: Path) -> None:
     assert code == 2 and lines[-1].endswith(
         "argument --memory-limit: 'lots' is not a memory size: a number and a unit, e.g. 320MB, 2GB or 1.5GiB"
     )
-    assert export(source, out, "--demo-key", "--memory-limit", "64MB") == (0, [])
 
 
 def test_debug_shows_the_traceback(source: Path) -> None:
