@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,8 +93,9 @@ def _validated(root: Path, spec: DatasetSpec, rows: int) -> list[Problem]:
     """`validate_release` of the release at `root`, which holds `rows` rows in all."""
     if rows < APART_ROWS:
         return validate_release(root, spec)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as apart:
-        return apart.submit(validate_release, root, spec).result()
+    # A pool, not an executor: leaving it (an interrupt, too) ends its process at once.
+    with multiprocessing.get_context("spawn").Pool(1) as apart:
+        return apart.apply(validate_release, (root, spec))
 
 
 def open_previous(
