@@ -14,6 +14,7 @@ import hashlib
 import multiprocessing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +90,42 @@ def _refuse_other_options(manifest: Manifest, options: Mapping[str, Any], root: 
 APART_ROWS = 250_000
 
 
+def _validate_into(pipe: Connection, root: Path, spec: DatasetSpec) -> None:
+    """In the process apart: send back `validate_release`'s problems, or the exception it raised."""
+    try:
+        pipe.send(validate_release(root, spec))
+    except BaseException as error:  # the parent raises it
+        pipe.send(error)
+    finally:
+        pipe.close()
+
+
 def _validated(root: Path, spec: DatasetSpec, rows: int) -> list[Problem]:
     """`validate_release` of the release at `root`, which holds `rows` rows in all."""
     if rows < APART_ROWS:
         return validate_release(root, spec)
-    # A pool, not an executor: leaving it (an interrupt, too) ends its process at once.
-    with multiprocessing.get_context("spawn").Pool(1) as apart:
-        return apart.apply(validate_release, (root, spec))
+    # A process and a pipe, nothing more: an interrupt here ends the process at once.
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe(duplex=False)
+    apart = context.Process(target=_validate_into, args=(theirs, root, spec), daemon=True)
+    apart.start()
+    theirs.close()
+    try:
+        answer = ours.recv()
+        apart.join()  # let it end by itself: its semaphores are unregistered as it exits
+    except EOFError:
+        raise UsageError(
+            f"the process validating --previous {root} ended abruptly (killed, or out of memory?)"
+        ) from None
+    finally:
+        if apart.is_alive():  # interrupted
+            apart.terminate()
+            apart.join()
+        ours.close()
+    if isinstance(answer, BaseException):
+        raise answer
+    problems: list[Problem] = answer
+    return problems
 
 
 def open_previous(
