@@ -41,6 +41,7 @@ from tractatus_datasets.features import label_order, to_arrow_table
 from tractatus_datasets.links import IncidentWindow
 from tractatus_datasets.parquet import Rows
 from tractatus_datasets.pipeline import Tally
+from tractatus_datasets.release import PATTERN_CHARACTERS
 
 __all__ = ["Derived", "derive_release"]
 
@@ -192,8 +193,9 @@ def _carry(con: duckdb.DuckDBPyConnection, carried: Sequence[tuple[Path, int]], 
 
 
 # DuckDB reads a file name holding any of these as a pattern (`v[1]/a.parquet` would read
-# `v1/a.parquet`): each becomes a class of itself, so that the name is the file's alone.
-_PATTERN = re.compile(r"([*?\[{}])")
+# `v1/a.parquet`): each becomes a class of itself, so that the name is the file's alone. A `]`
+# only closes a class that an escaped `[` no longer opens.
+_PATTERN = re.compile("([" + re.escape(PATTERN_CHARACTERS.replace("]", "")) + "])")
 
 
 def _exact_file(path: Path) -> str:

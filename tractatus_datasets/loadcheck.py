@@ -21,12 +21,10 @@ import datasets
 import pyarrow.parquet as pq
 
 from tractatus_datasets.errors import Problem, out_of_space
+from tractatus_datasets.release import PATTERN_CHARACTERS
 from tractatus_datasets.spec import ConfigSpec, DatasetSpec
 
 __all__ = ["check_loadable"]
-
-
-_PATTERN_CHARACTERS = frozenset("*?[]{}")
 
 
 def _check_config(root: Path, config: ConfigSpec, expected: int, cache: str) -> list[Problem]:
@@ -67,7 +65,7 @@ def check_loadable(
     datasets.disable_progress_bars()
     try:
         with tempfile.TemporaryDirectory(prefix="tractatus-loadcheck-", dir=scratch) as cache:
-            if _PATTERN_CHARACTERS.intersection(str(root.absolute())):
+            if set(PATTERN_CHARACTERS).intersection(str(root.absolute())):
                 alias = Path(cache) / "release"
                 alias.symlink_to(root.resolve(), target_is_directory=True)
                 root = alias

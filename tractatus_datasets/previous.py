@@ -10,6 +10,7 @@ itself validate (exit 1 otherwise): rows are only carried from a release known t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 from collections.abc import Mapping
@@ -91,13 +92,15 @@ APART_ROWS = 250_000
 
 
 def _validate_into(pipe: Connection, root: Path, spec: DatasetSpec) -> None:
-    """In the process apart: send back `validate_release`'s problems, or the exception it raised."""
+    """In the process apart: send back `validate_release`'s problems, or the exception it raised
+    (the parent raises it), unless the parent is gone."""
+    answer: list[Problem] | BaseException
     try:
-        pipe.send(validate_release(root, spec))
-    except BaseException as error:  # the parent raises it
-        pipe.send(error)
-    finally:
-        pipe.close()
+        answer = validate_release(root, spec)
+    except BaseException as error:  # an interrupt too: the parent reports it once
+        answer = error
+    with pipe, contextlib.suppress(BrokenPipeError):
+        pipe.send(answer)
 
 
 def _validated(root: Path, spec: DatasetSpec, rows: int) -> list[Problem]:
